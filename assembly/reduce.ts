@@ -1,0 +1,127 @@
+// Reductions over the middle axis of a contiguous [outer, r, inner] block:
+// o[outer, inner] = reduce over r. Any set of adjacent dims collapses to this
+// form (src/shape.ts); non-adjacent sets are reduced one run at a time.
+// Op codes: 0 sum, 1 max, 2 min. For max/min, `oi` (if not 0) receives the
+// index along r of the selected element, as f32 (exact below 2^24); NaN wins
+// and the first occurrence wins ties, as in PyTorch.
+
+// Sums run in f32 SIMD lanes over blocks of this many elements, and the
+// block totals are added in f64, so long sums stay accurate (PyTorch uses a
+// cascade sum for the same reason).
+const BLOCK: i32 = 1024;
+
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) +
+    (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+function sumContiguous(a: usize, n: i32): f32 {
+  let total: f64 = 0;
+  let i = 0;
+  while (i < n) {
+    const end = min(n, i + BLOCK);
+    let s0 = f32x4.splat(0);
+    let s1 = f32x4.splat(0);
+    let s2 = f32x4.splat(0);
+    let s3 = f32x4.splat(0);
+    for (; i + 16 <= end; i += 16) {
+      const p = a + (<usize>i << 2);
+      s0 = f32x4.add(s0, v128.load(p));
+      s1 = f32x4.add(s1, v128.load(p, 16));
+      s2 = f32x4.add(s2, v128.load(p, 32));
+      s3 = f32x4.add(s3, v128.load(p, 48));
+    }
+    let s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+    for (; i < end; i++) s += load<f32>(a + (<usize>i << 2));
+    total += <f64>s;
+  }
+  return <f32>total;
+}
+
+/** max (sign 1) or min (sign -1) of a contiguous run, with its index */
+@inline function pick(better: bool, isNaN: bool, bestIsNaN: bool): bool {
+  return !bestIsNaN && (better || isNaN);
+}
+
+function extremeContiguous(isMax: bool, a: usize, n: i32, o: usize, oi: usize): void {
+  let best = load<f32>(a);
+  let bi = 0;
+  for (let i = 1; i < n; i++) {
+    const v = load<f32>(a + (<usize>i << 2));
+    if (pick(isMax ? v > best : v < best, v != v, best != best)) {
+      best = v;
+      bi = i;
+    }
+  }
+  store<f32>(o, best);
+  if (oi) store<f32>(oi, <f32>bi);
+}
+
+function sumStrided(a: usize, r: i32, inner: i32, o: usize): void {
+  const stride = <usize>inner << 2;
+  let j = 0;
+  for (; j + 4 <= inner; j += 4) {
+    const col = a + (<usize>j << 2);
+    let s = f32x4.splat(0);
+    for (let k = 0; k < r; k++) s = f32x4.add(s, v128.load(col + <usize>k * stride));
+    v128.store(o + (<usize>j << 2), s);
+  }
+  for (; j < inner; j++) {
+    const col = a + (<usize>j << 2);
+    let s: f32 = 0;
+    for (let k = 0; k < r; k++) s += load<f32>(col + <usize>k * stride);
+    store<f32>(o + (<usize>j << 2), s);
+  }
+}
+
+function extremeStrided(isMax: bool, a: usize, r: i32, inner: i32, o: usize, oi: usize): void {
+  const stride = <usize>inner << 2;
+  let j = 0;
+  for (; j + 4 <= inner; j += 4) {
+    const col = a + (<usize>j << 2);
+    let best = v128.load(col);
+    let idx = f32x4.splat(0);
+    for (let k = 1; k < r; k++) {
+      const v = v128.load(col + <usize>k * stride);
+      const better = isMax ? f32x4.gt(v, best) : f32x4.lt(v, best);
+      // take v where it is better or NaN, unless best is already NaN
+      const m = v128.and(v128.or(better, f32x4.ne(v, v)), f32x4.eq(best, best));
+      best = v128.bitselect(v, best, m);
+      idx = v128.bitselect(f32x4.splat(<f32>k), idx, m);
+    }
+    v128.store(o + (<usize>j << 2), best);
+    if (oi) v128.store(oi + (<usize>j << 2), idx);
+  }
+  for (; j < inner; j++) {
+    const col = a + (<usize>j << 2);
+    let best = load<f32>(col);
+    let bi = 0;
+    for (let k = 1; k < r; k++) {
+      const v = load<f32>(col + <usize>k * stride);
+      if (pick(isMax ? v > best : v < best, v != v, best != best)) {
+        best = v;
+        bi = k;
+      }
+    }
+    store<f32>(o + (<usize>j << 2), best);
+    if (oi) store<f32>(oi + (<usize>j << 2), <f32>bi);
+  }
+}
+
+/** o[outer, inner] = op over r of a[outer, r, inner] (r >= 1 for max/min). */
+export function reduce(op: i32, outer: i32, r: i32, inner: i32, a: usize, o: usize, oi: usize): void {
+  const inBytes = <usize>r * <usize>inner << 2;
+  const outBytes = <usize>inner << 2;
+  for (let b = 0; b < outer; b++) {
+    const src = a + <usize>b * inBytes;
+    const dst = o + <usize>b * outBytes;
+    const dsti = oi ? oi + <usize>b * outBytes : 0;
+    if (op == 0) {
+      if (inner == 1) store<f32>(dst, sumContiguous(src, r));
+      else sumStrided(src, r, inner, dst);
+    } else {
+      if (inner == 1) extremeContiguous(op == 1, src, r, dst, dsti);
+      else extremeStrided(op == 1, src, r, inner, dst, dsti);
+    }
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The dynamic graph: each recorded op leaves a `Node` on its output that
+ * knows its inputs and how to map the output's gradient to theirs.
+ * `backward()` orders the graph topologically from the root, walks it in
+ * reverse, and accumulates into the leaves' `.grad`, as PyTorch does.
+ *
+ * @module
+ */
+import type { Tensor } from "../tensor.ts";
+
+let gradEnabled = true;
+
+/** Whether ops are being recorded (false inside `noGrad`). */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/**
+ * Runs `fn` without recording any op (PyTorch's `torch.no_grad()`), and
+ * returns its value.
+ *
+ * @example
+ * ```ts
+ * import { noGrad, tensor } from "../../mod.ts";
+ * const w = tensor([1, 2], { requiresGrad: true });
+ * const y = noGrad(() => w.mul(2));
+ * console.log(y.requiresGrad); // false
+ * ```
+ */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Maps an output gradient to one gradient (or null) per input. */
+export type BackwardFn = (grad: Tensor) => (Tensor | null)[];
+
+/** A recorded op: the `gradFn` of a tensor that came out of it. */
+export class Node {
+  /** PyTorch's name for the backward function, e.g. `MulBackward0`. */
+  readonly name: string;
+  /** The op's tensor inputs (null where an input needs no gradient). */
+  inputs: (Tensor | null)[];
+  private fn: BackwardFn | null;
+
+  constructor(name: string, inputs: (Tensor | null)[], fn: BackwardFn) {
+    this.name = name;
+    this.inputs = inputs;
+    this.fn = fn;
+  }
+
+  /** Runs the rule; frees what it saved unless `retain`. */
+  apply(grad: Tensor, retain: boolean): (Tensor | null)[] {
+    const fn = this.fn;
+    if (fn === null) {
+      throw new Error(
+        "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call backward(). Specify backward({ retainGraph: true }) if you need to backward through the graph a second time.",
+      );
+    }
+    if (!retain) {
+      // free what the rule saved, and the references to the inputs
+      this.fn = null;
+      this.inputs = [];
+    }
+    return fn(grad);
+  }
+
+  /** `<MulBackward0>`, as PyTorch prints it. */
+  toString(): string {
+    return `<${this.name}>`;
+  }
+}
+
+/** Records `fn` as the gradFn of `out` if any input requires grad. */
+export function record(
+  out: Tensor,
+  name: string,
+  inputs: Tensor[],
+  fn: BackwardFn,
+): Tensor {
+  if (!gradEnabled) return out;
+  let any = false;
+  for (let i = 0; i < inputs.length; i++) {
+    if (inputs[i].requiresGrad) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return out;
+  out._setGradFn(
+    new Node(name, inputs.map((t) => (t.requiresGrad ? t : null)), fn),
+  );
+  return out;
+}
+
+/**
+ * Backpropagates `grad` (same shape as `root`) through the graph that made
+ * `root`, accumulating into leaves that require grad.
+ */
+export function runBackward(root: Tensor, grad: Tensor, retain: boolean): void {
+  // topological order of non-leaf tensors, by iterative DFS
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const stack: [Tensor, number][] = [[root, 0]];
+  seen.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const node = top[0].gradFn;
+    const inputs = node ? node.inputs : [];
+    if (top[1] < inputs.length) {
+      const next = inputs[top[1]++];
+      if (next && !seen.has(next)) {
+        seen.add(next);
+        stack.push([next, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(top[0]);
+    }
+  }
+  const grads = new Map<Tensor, Tensor>();
+  grads.set(root, grad);
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      const g = grads.get(t);
+      if (g === undefined) continue;
+      grads.delete(t);
+      const node = t.gradFn;
+      if (node === null) {
+        if (t.requiresGrad) t._accumulateGrad(g);
+        continue;
+      }
+      if (t._retainsGrad) t._accumulateGrad(g);
+      const inputs = node.inputs;
+      const inGrads = node.apply(g, retain);
+      for (let j = 0; j < inputs.length; j++) {
+        const input = inputs[j];
+        const ig = inGrads[j];
+        if (!input || !ig) continue;
+        const acc = grads.get(input);
+        grads.set(input, acc === undefined ? ig : acc.add(ig));
+      }
+    }
+  } finally {
+    gradEnabled = prev;
+  }
+}

@@ -1,0 +1,350 @@
+/**
+ * Where tensor bytes live, and how they are reclaimed without `dispose()`.
+ *
+ * Why this design. Users write plain synchronous `for` loops. Inside such a
+ * loop V8 never runs `FinalizationRegistry` callbacks (they are tasks) and a
+ * `WeakRef` made in the loop keeps its target alive until the loop ends, so
+ * if tensor bytes lived in WASM memory and were freed by finalizers, memory
+ * would grow with every iteration (measured: a 1,000-element op in a loop
+ * grows WASM memory by 4 KB per iteration, then fails at 4 GiB). Plain JS
+ * `ArrayBuffer`s, by contrast, are collected mid-loop. Hence:
+ *
+ * - A tensor's bytes are owned by its `Storage`: a GC-managed host
+ *   `Float32Array`, and/or a block in WASM memory (its resident copy).
+ * - WASM memory is a bounded working area of `budget` bytes that kernels run
+ *   in. New outputs are placed by a cursor that sweeps the area like a clock;
+ *   a block the cursor reaches is skipped if it is pinned by the running op or
+ *   was used since the last sweep (second chance), and evicted otherwise.
+ *   Eviction copies the block to its host buffer first when the host copy is
+ *   stale, so no data is ever lost, and a dropped tensor's host buffer is
+ *   ordinary garbage.
+ * - Hot tensors (parameters, optimizer state, recent outputs) stay resident,
+ *   so chains of ops run without copies; cold ones cost one copy out and one
+ *   copy in when next used.
+ *
+ * WASM memory only grows (never shrinks) and only up to the budget, unless a
+ * single op's operands need more than that, when it grows just enough.
+ * `dispose()` frees a block at once for those who want determinism.
+ *
+ * @module
+ */
+import { kernels } from "./wasm.ts";
+
+const ALIGN = 64;
+const PAGE = 65536;
+/** Bytes reserved at the bottom of the area for kernel descriptors. */
+const DESC_BYTES = 4096;
+
+const memory = kernels.memory;
+const descBase = kernels.heapBase();
+/** Start of the matmul kernel's packing scratch (see assembly/matmul.ts). */
+export const scratchPtr: number = descBase + DESC_BYTES;
+const areaBase = (scratchPtr + kernels.matmulScratchBytes() + ALIGN - 1) &
+  ~(ALIGN - 1);
+
+if (memory.buffer.byteLength < areaBase) {
+  memory.grow(Math.ceil((areaBase - memory.buffer.byteLength) / PAGE));
+}
+
+let budget = 128 * 1024 * 1024;
+let limit = memory.buffer.byteLength;
+let cursor = areaBase;
+let epoch = 1;
+
+// Resident blocks form a doubly linked list in address order; `victim` is the
+// first block at or after the cursor.
+let head: Storage | null = null;
+let last: Storage | null = null;
+let victim: Storage | null = null;
+
+let residentBytes = 0;
+let residentCount = 0;
+let liveCount = 0;
+let hostBytes = 0;
+
+let f32: Float32Array = new Float32Array(memory.buffer);
+let i32: Int32Array = new Int32Array(memory.buffer);
+
+/** A Float32Array over the whole of WASM memory (re-derived after growth). */
+export function heapF32(): Float32Array {
+  if (f32.buffer !== memory.buffer) refreshViews();
+  return f32;
+}
+
+function refreshViews(): void {
+  f32 = new Float32Array(memory.buffer);
+  i32 = new Int32Array(memory.buffer);
+}
+
+const finalizer = new FinalizationRegistry<number>((bytes) => {
+  liveCount--;
+  hostBytes -= bytes;
+});
+
+/** The bytes of one tensor (several views may share it). */
+export class Storage {
+  /** Number of float32 elements. */
+  readonly numel: number;
+  /** Byte offset of the resident copy in WASM memory, or -1. */
+  ptr = -1;
+  /** Host copy; current only when `hostValid`. */
+  host: Float32Array | null = null;
+  /** Whether `host` holds the current values. */
+  hostValid = false;
+  /** Epoch of the op that last pinned this block (it cannot be evicted then). */
+  pin = 0;
+  /** Used since the sweeping cursor last passed it. */
+  used = false;
+  disposed = false;
+  prev: Storage | null = null;
+  next: Storage | null = null;
+  private readonly token: object;
+
+  private constructor(numel: number) {
+    this.numel = numel;
+    this.token = {};
+    liveCount++;
+  }
+
+  /** A storage holding a copy of `data` (host side; loaded on first use). */
+  static fromHost(data: Float32Array): Storage {
+    const s = new Storage(data.length);
+    s.host = data;
+    s.hostValid = true;
+    hostBytes += data.byteLength;
+    finalizer.register(s, data.byteLength, s.token);
+    return s;
+  }
+
+  /**
+   * A new resident storage of `numel` elements for a kernel to write, pinned
+   * for the current op. Its contents are undefined until written.
+   */
+  static output(numel: number): Storage {
+    const s = new Storage(numel);
+    finalizer.register(s, 0, s.token);
+    if (numel === 0) {
+      s.host = new Float32Array(0);
+      s.hostValid = true;
+      s.ptr = areaBase;
+      return s;
+    }
+    place(s);
+    return s;
+  }
+
+  /** Pointer to the resident copy, loading it if needed; pins it for this op. */
+  acquire(): number {
+    if (this.disposed) {
+      throw new ReferenceError("Cannot use a tensor after dispose()");
+    }
+    if (this.numel === 0) return areaBase;
+    if (this.ptr < 0) {
+      place(this);
+      heapF32().set(this.host!, this.ptr >>> 2);
+    } else {
+      this.pin = epoch;
+      this.used = true;
+    }
+    return this.ptr;
+  }
+
+  /** Like acquire(), for a kernel that writes in place: the host copy goes stale. */
+  acquireForWrite(): number {
+    const p = this.acquire();
+    this.hostValid = false;
+    return p;
+  }
+
+  /**
+   * The current values: a view of WASM memory (valid until the next op) when
+   * resident, else the host buffer. Copy it before keeping it.
+   */
+  view(): Float32Array {
+    if (this.disposed) {
+      throw new ReferenceError("Cannot use a tensor after dispose()");
+    }
+    if (this.ptr >= 0 && this.numel > 0) {
+      const start = this.ptr >>> 2;
+      return heapF32().subarray(start, start + this.numel);
+    }
+    return this.host!;
+  }
+
+  /** Frees the bytes now; any later use throws. */
+  dispose(): void {
+    if (this.disposed) return;
+    if (this.ptr >= 0 && this.numel > 0) unlink(this);
+    this.ptr = -1;
+    if (this.host) hostBytes -= this.host.byteLength;
+    this.host = null;
+    this.hostValid = false;
+    this.disposed = true;
+    liveCount--;
+    finalizer.unregister(this.token);
+  }
+
+  /** Writes the resident copy back to the host buffer if it is stale. */
+  writeBack(): void {
+    if (this.hostValid || this.ptr < 0) return;
+    if (!this.host) {
+      this.host = new Float32Array(this.numel);
+      hostBytes += this.host.byteLength;
+      // re-register so the collected host bytes are uncounted
+      finalizer.unregister(this.token);
+      finalizer.register(this, this.host.byteLength, this.token);
+    }
+    const start = this.ptr >>> 2;
+    this.host.set(heapF32().subarray(start, start + this.numel));
+    this.hostValid = true;
+  }
+}
+
+/** Starts a new op: blocks pinned from now on cannot be evicted until the next. */
+export function beginOp(): void {
+  epoch++;
+}
+
+/** Writes `ndim`-sized i32 rows to the kernel descriptor area; returns its pointer. */
+export function descriptor(
+  rows: readonly (readonly number[])[],
+  scratch: number,
+): number {
+  if (i32.buffer !== memory.buffer) refreshViews();
+  let k = descBase >>> 2;
+  for (const row of rows) {
+    for (let j = 0; j < row.length; j++) i32[k++] = row[j];
+  }
+  if ((k - (descBase >>> 2) + scratch) * 4 > DESC_BYTES) {
+    throw new RangeError("Too many dimensions for a kernel descriptor");
+  }
+  return descBase;
+}
+
+function unlink(s: Storage): void {
+  if (victim === s) victim = s.next;
+  if (s.prev) s.prev.next = s.next;
+  else head = s.next;
+  if (s.next) s.next.prev = s.prev;
+  else last = s.prev;
+  s.prev = s.next = null;
+  residentBytes -= blockBytes(s);
+  residentCount--;
+}
+
+function blockBytes(s: Storage): number {
+  return (s.numel * 4 + ALIGN - 1) & ~(ALIGN - 1);
+}
+
+function evict(s: Storage): void {
+  s.writeBack();
+  unlink(s);
+  s.ptr = -1;
+}
+
+function grow(to: number): void {
+  const pages = Math.ceil((to - memory.buffer.byteLength) / PAGE);
+  if (pages > 0) memory.grow(pages);
+  limit = to;
+  refreshViews();
+}
+
+/** Finds room for `s` at the cursor, evicting what is in the way. */
+function place(s: Storage): void {
+  const bytes = blockBytes(s);
+  let sweeps = 0;
+  outer: for (;;) {
+    const end = cursor + bytes;
+    if (end > limit) {
+      if (victim === null && limit < areaBase + budget) {
+        grow(Math.min(areaBase + budget, Math.max(end, limit * 2)));
+      } else if (sweeps >= 3) {
+        // this op's pinned operands fill the area: grow past the budget
+        cursor = last ? Math.max(cursor, last.ptr + blockBytes(last)) : cursor;
+        victim = null;
+        grow(cursor + bytes);
+      } else {
+        cursor = areaBase;
+        victim = head;
+        sweeps++;
+      }
+      continue;
+    }
+    while (victim !== null && victim.ptr < end) {
+      const v: Storage = victim;
+      if (v.pin === epoch || (v.used && sweeps < 2)) {
+        v.used = false;
+        cursor = v.ptr + blockBytes(v);
+        victim = v.next;
+        continue outer;
+      }
+      evict(v);
+    }
+    s.ptr = cursor;
+    s.pin = epoch;
+    s.used = false;
+    s.next = victim;
+    s.prev = victim ? victim.prev : last;
+    if (s.prev) s.prev.next = s;
+    else head = s;
+    if (victim) victim.prev = s;
+    else last = s;
+    cursor = end;
+    residentBytes += bytes;
+    residentCount++;
+    return;
+  }
+}
+
+/** Memory figures, as reported by `memoryStats()`. */
+export interface MemoryStats {
+  /** Tensor storages alive (created, not disposed, not yet collected). */
+  tensors: number;
+  /** Size of WebAssembly memory (it never shrinks). */
+  wasmBytes: number;
+  /** Bytes of tensor data resident in WebAssembly memory. */
+  residentBytes: number;
+  /** Number of storages resident in WebAssembly memory. */
+  residentTensors: number;
+  /** Bytes of host-side (JS) buffers held by live storages. */
+  hostBytes: number;
+  /** The working-area budget (see `setMemoryBudget`). */
+  budgetBytes: number;
+}
+
+/**
+ * Memory figures. Storages dropped without `dispose()` are uncounted when the
+ * engine reports them collected, which happens after the current task.
+ */
+export function memoryStats(): MemoryStats {
+  return {
+    tensors: liveCount,
+    wasmBytes: memory.buffer.byteLength,
+    residentBytes,
+    residentTensors: residentCount,
+    hostBytes,
+    budgetBytes: budget,
+  };
+}
+
+/**
+ * Sets the budget of the WebAssembly working area, in bytes (default
+ * 128 MiB). WebAssembly memory never shrinks: a lower budget takes effect as
+ * the area is reused.
+ */
+export function setMemoryBudget(bytes: number): void {
+  if (!Number.isFinite(bytes) || bytes < PAGE) {
+    throw new RangeError(
+      `Memory budget must be a finite number of bytes >= ${PAGE}, got ${bytes}`,
+    );
+  }
+  budget = Math.floor(bytes);
+  if (areaBase + budget >= limit) return;
+  // blocks beyond the new limit go now, so the sweep never has to reach them
+  limit = areaBase + budget;
+  for (let b = last; b && b.ptr + blockBytes(b) > limit; b = last) evict(b);
+  if (cursor > limit) {
+    cursor = areaBase;
+    victim = head;
+  }
+}

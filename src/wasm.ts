@@ -1,0 +1,121 @@
+/**
+ * The kernels' wasm instance: created once, on import, from the generated
+ * bytes in `_wasm/kernels.ts`. Callers use the raw exports directly; every
+ * pointer is a byte offset into `memory`, and every check happens before the
+ * call (see ../assembly/).
+ *
+ * @module
+ */
+// A fully pinned specifier, not an import-map name: code imported from a URL
+// ignores our deno.json, so the one runtime dependency is spelled out here.
+// deno-lint-ignore no-import-prefix
+import { instantiateSync } from "npm:@assemblyscript/loader@0.28.20";
+import { wasmBase64 } from "./_wasm/kernels.ts";
+
+/** The raw kernel exports; see the matching files in ../assembly/. */
+export interface Kernels {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  fill(o: number, n: number, v: number): void;
+  binary(
+    op: number,
+    ndim: number,
+    desc: number,
+    a: number,
+    b: number,
+    o: number,
+    p: number,
+  ): void;
+  unary(
+    op: number,
+    ndim: number,
+    desc: number,
+    a: number,
+    o: number,
+    p: number,
+    q: number,
+  ): void;
+  reduce(
+    op: number,
+    outer: number,
+    r: number,
+    inner: number,
+    a: number,
+    o: number,
+    oi: number,
+  ): void;
+  matmulScratchBytes(): number;
+  matmul(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    rsa: number,
+    csa: number,
+    b: number,
+    rsb: number,
+    csb: number,
+    c: number,
+    acc: number,
+    scratch: number,
+  ): void;
+}
+
+/** Binary op codes (assembly/elementwise.ts). */
+export const BinaryOp = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  pow: 4,
+  maximum: 5,
+  minimum: 6,
+  gt: 7,
+  eq: 8,
+  maskPositive: 9,
+  select: 10,
+} as const;
+
+/** Unary op codes (assembly/elementwise.ts). */
+export const UnaryOp = {
+  copy: 0,
+  neg: 1,
+  abs: 2,
+  sqrt: 3,
+  relu: 4,
+  addScalar: 5,
+  mulScalar: 6,
+  rsubScalar: 7,
+  divScalar: 8,
+  rdivScalar: 9,
+  clamp: 10,
+  sign: 11,
+  affine: 12,
+  exp: 13,
+  log: 14,
+  sigmoid: 15,
+  tanh: 16,
+  powScalar: 17,
+  rpowScalar: 18,
+  inRange: 19,
+} as const;
+
+/** Reduction op codes (assembly/reduce.ts). */
+export const ReduceOp = { sum: 0, max: 1, min: 2 } as const;
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const fromBase64 = (Uint8Array as unknown as {
+    fromBase64?: (s: string) => Uint8Array<ArrayBuffer>;
+  }).fromBase64;
+  if (fromBase64) return fromBase64(text);
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** The kernels, instantiated once. */
+export const kernels: Kernels = instantiateSync(
+  new WebAssembly.Module(decodeBase64(wasmBase64)),
+  {},
+).exports as unknown as Kernels;
