@@ -42,3 +42,13 @@ export {
   memoryStats,
   setMemoryBudget,
 } from "./src/storage.ts";
+export {
+  add,
+  div,
+  matmul,
+  maximum,
+  minimum,
+  mul,
+  pow,
+  sub,
+} from "./src/functional.ts";

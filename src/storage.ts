@@ -31,6 +31,11 @@
 import { kernels } from "./wasm.ts";
 
 const ALIGN = 64;
+/**
+ * At most this many blocks stay resident: each costs a small JS object, and
+ * without a cap an area full of one-element tensors would hold millions.
+ */
+const MAX_RESIDENT = 1 << 16;
 const PAGE = 65536;
 /** Bytes reserved at the bottom of the area for kernel descriptors. */
 const DESC_BYTES = 4096;
@@ -59,8 +64,8 @@ let victim: Storage | null = null;
 
 let residentBytes = 0;
 let residentCount = 0;
-let liveCount = 0;
-let hostBytes = 0;
+let allocatedCount = 0;
+let disposedCount = 0;
 
 let f32: Float32Array = new Float32Array(memory.buffer);
 let i32: Int32Array = new Int32Array(memory.buffer);
@@ -75,11 +80,6 @@ function refreshViews(): void {
   f32 = new Float32Array(memory.buffer);
   i32 = new Int32Array(memory.buffer);
 }
-
-const finalizer = new FinalizationRegistry<number>((bytes) => {
-  liveCount--;
-  hostBytes -= bytes;
-});
 
 /** The bytes of one tensor (several views may share it). */
 export class Storage {
@@ -98,12 +98,10 @@ export class Storage {
   disposed = false;
   prev: Storage | null = null;
   next: Storage | null = null;
-  private readonly token: object;
 
   private constructor(numel: number) {
     this.numel = numel;
-    this.token = {};
-    liveCount++;
+    allocatedCount++;
   }
 
   /** A storage holding a copy of `data` (host side; loaded on first use). */
@@ -111,8 +109,6 @@ export class Storage {
     const s = new Storage(data.length);
     s.host = data;
     s.hostValid = true;
-    hostBytes += data.byteLength;
-    finalizer.register(s, data.byteLength, s.token);
     return s;
   }
 
@@ -122,7 +118,6 @@ export class Storage {
    */
   static output(numel: number): Storage {
     const s = new Storage(numel);
-    finalizer.register(s, 0, s.token);
     if (numel === 0) {
       s.host = new Float32Array(0);
       s.hostValid = true;
@@ -176,24 +171,16 @@ export class Storage {
     if (this.disposed) return;
     if (this.ptr >= 0 && this.numel > 0) unlink(this);
     this.ptr = -1;
-    if (this.host) hostBytes -= this.host.byteLength;
     this.host = null;
     this.hostValid = false;
     this.disposed = true;
-    liveCount--;
-    finalizer.unregister(this.token);
+    disposedCount++;
   }
 
   /** Writes the resident copy back to the host buffer if it is stale. */
   writeBack(): void {
     if (this.hostValid || this.ptr < 0) return;
-    if (!this.host) {
-      this.host = new Float32Array(this.numel);
-      hostBytes += this.host.byteLength;
-      // re-register so the collected host bytes are uncounted
-      finalizer.unregister(this.token);
-      finalizer.register(this, this.host.byteLength, this.token);
-    }
+    if (!this.host) this.host = new Float32Array(this.numel);
     const start = this.ptr >>> 2;
     this.host.set(heapF32().subarray(start, start + this.numel));
     this.hostValid = true;
@@ -255,8 +242,9 @@ function place(s: Storage): void {
   let sweeps = 0;
   outer: for (;;) {
     const end = cursor + bytes;
-    if (end > limit) {
-      if (victim === null && limit < areaBase + budget) {
+    const full = residentCount >= MAX_RESIDENT;
+    if (end > limit || (full && victim === null)) {
+      if (victim === null && !full && limit < areaBase + budget) {
         grow(Math.min(areaBase + budget, Math.max(end, limit * 2)));
       } else if (sweeps >= 3) {
         // this op's pinned operands fill the area: grow past the budget
@@ -270,7 +258,10 @@ function place(s: Storage): void {
       }
       continue;
     }
-    while (victim !== null && victim.ptr < end) {
+    while (
+      victim !== null &&
+      (victim.ptr < end || residentCount >= MAX_RESIDENT)
+    ) {
       const v: Storage = victim;
       if (v.pin === epoch || (v.used && sweeps < 2)) {
         v.used = false;
@@ -298,31 +289,42 @@ function place(s: Storage): void {
 
 /** Memory figures, as reported by `memoryStats()`. */
 export interface MemoryStats {
-  /** Tensor storages alive (created, not disposed, not yet collected). */
-  tensors: number;
+  /** Tensor storages created so far (a step that creates none leaves it unchanged). */
+  allocatedTensors: number;
+  /** Storages freed by `dispose()` so far. */
+  disposedTensors: number;
+  /** Storages whose data is resident in WebAssembly memory now. */
+  residentTensors: number;
+  /** Bytes of tensor data resident in WebAssembly memory now. */
+  residentBytes: number;
   /** Size of WebAssembly memory (it never shrinks). */
   wasmBytes: number;
-  /** Bytes of tensor data resident in WebAssembly memory. */
-  residentBytes: number;
-  /** Number of storages resident in WebAssembly memory. */
-  residentTensors: number;
-  /** Bytes of host-side (JS) buffers held by live storages. */
-  hostBytes: number;
   /** The working-area budget (see `setMemoryBudget`). */
   budgetBytes: number;
 }
 
 /**
- * Memory figures. Storages dropped without `dispose()` are uncounted when the
- * engine reports them collected, which happens after the current task.
+ * Memory figures. Tensors dropped without `dispose()` are reclaimed by the
+ * garbage collector, which reports nothing synchronously (and a
+ * FinalizationRegistry per tensor would itself grow memory in a synchronous
+ * loop), so these count allocations and what occupies WebAssembly memory,
+ * which the budget bounds.
+ *
+ * @example
+ * ```ts
+ * import { memoryStats, ones } from "../mod.ts";
+ * const before = memoryStats().allocatedTensors;
+ * ones(3).add(1);
+ * console.log(memoryStats().allocatedTensors - before); // 2
+ * ```
  */
 export function memoryStats(): MemoryStats {
   return {
-    tensors: liveCount,
-    wasmBytes: memory.buffer.byteLength,
-    residentBytes,
+    allocatedTensors: allocatedCount,
+    disposedTensors: disposedCount,
     residentTensors: residentCount,
-    hostBytes,
+    residentBytes,
+    wasmBytes: memory.buffer.byteLength,
     budgetBytes: budget,
   };
 }
