@@ -18,11 +18,22 @@ import {
   shapeSize,
 } from "./shape.ts";
 import { Tensor } from "./tensor.ts";
+import {
+  binaryHost,
+  matmulHost,
+  reduceHost,
+  TINY,
+  unaryHost,
+} from "./host_kernels.ts";
 
 export { BinaryOp, ReduceOp, UnaryOp };
 
 function wrap(storage: Storage, shape: readonly number[]): Tensor {
   return Tensor._fromStorage(storage, shape, contiguousStrides(shape), 0);
+}
+
+function wrapHost(data: Float32Array, shape: readonly number[]): Tensor {
+  return wrap(Storage.fromHost(data), shape);
 }
 
 /** out = op(a, b; p) with broadcasting; a new contiguous tensor. */
@@ -32,19 +43,35 @@ export function binaryKernel(
   b: Tensor,
   p = 0,
 ): Tensor {
-  const shape = sameShape(a.shape, b.shape)
-    ? a.shape
-    : broadcastShapes(a.shape, b.shape);
+  const same = sameShape(a.shape, b.shape);
+  const shape = same ? a.shape : broadcastShapes(a.shape, b.shape);
   const numel = shapeSize(shape);
+  const sa = same ? a._strides : broadcastStrides(a.shape, a._strides, shape);
+  const sb = same ? b._strides : broadcastStrides(b.shape, b._strides, shape);
+  if (numel <= TINY) {
+    const as = a._storage, bs = b._storage;
+    return wrapHost(
+      binaryHost(
+        op,
+        shape,
+        numel,
+        as.data(),
+        as.base() + a._offset,
+        sa,
+        bs.data(),
+        bs.base() + b._offset,
+        sb,
+        p,
+      ),
+      shape,
+    );
+  }
   beginOp();
   const pa = a._storage.acquire() + a._offset * 4;
   const pb = b._storage.acquire() + b._offset * 4;
   const out = Storage.output(numel);
   if (numel > 0) {
-    const { shape: cs, strides } = collapseDims(shape, [
-      broadcastStrides(a.shape, a._strides, shape),
-      broadcastStrides(b.shape, b._strides, shape),
-    ]);
+    const { shape: cs, strides } = collapseDims(shape, [sa, sb]);
     const desc = descriptor([cs, strides[0], strides[1]], cs.length);
     kernels.binary(op, cs.length, desc, pa, pb, out.ptr, p);
   }
@@ -54,6 +81,22 @@ export function binaryKernel(
 /** out = op(a; p, q); a new contiguous tensor. */
 export function unaryKernel(op: number, a: Tensor, p = 0, q = 0): Tensor {
   const numel = a.numel();
+  if (numel <= TINY) {
+    const as = a._storage;
+    return wrapHost(
+      unaryHost(
+        op,
+        a.shape,
+        numel,
+        as.data(),
+        as.base() + a._offset,
+        a._strides,
+        p,
+        q,
+      ),
+      a.shape,
+    );
+  }
   beginOp();
   const pa = a._storage.acquire() + a._offset * 4;
   const out = Storage.output(numel);
@@ -116,8 +159,11 @@ export function unaryInPlace(op: number, dst: Tensor, p = 0, q = 0): void {
 
 /** A new tensor of `shape` filled with `value`. */
 export function fillKernel(shape: readonly number[], value: number): Tensor {
-  beginOp();
   const numel = shapeSize(shape);
+  if (numel <= TINY) {
+    return wrapHost(new Float32Array(numel).fill(value), shape);
+  }
+  beginOp();
   const out = Storage.output(numel);
   if (numel > 0) kernels.fill(out.ptr, numel, value);
   return wrap(out, shape);
@@ -140,6 +186,22 @@ export function reduceRun(
   const r = shapeSize(shape.slice(start, end));
   const inner = shapeSize(shape.slice(end));
   const outShape = [...shape.slice(0, start), ...shape.slice(end)];
+  if (src.numel() <= TINY) {
+    const ss = src._storage;
+    const r2 = reduceHost(
+      op,
+      outer,
+      r,
+      inner,
+      ss.data(),
+      ss.base() + src._offset,
+      withIndices,
+    );
+    return {
+      values: wrapHost(r2.values, outShape),
+      indices: r2.indices ? wrapHost(r2.indices, outShape) : null,
+    };
+  }
   beginOp();
   const ps = src._storage.acquire() + src._offset * 4;
   const out = Storage.output(outer * inner);
@@ -167,15 +229,7 @@ export function matmulKernel(
   const m = a.shape[ar - 2], k = a.shape[ar - 1], n = b.shape[br - 1];
   const outShape = [...batch, m, n];
   const count = shapeSize(batch);
-  beginOp();
-  const pa = a._storage.acquire() + a._offset * 4;
-  const pb = b._storage.acquire() + b._offset * 4;
-  const out = Storage.output(count * m * n);
-  if (count * m * n === 0) return wrap(out, outShape);
-  if (k === 0) {
-    kernels.fill(out.ptr, count * m * n, 0);
-    return wrap(out, outShape);
-  }
+  const total = count * m * n;
   const sa = broadcastStrides(
     a.shape.slice(0, -2),
     a._strides.slice(0, -2),
@@ -188,23 +242,59 @@ export function matmulKernel(
   );
   const rsa = a._strides[ar - 2], csa = a._strides[ar - 1];
   const rsb = b._strides[br - 2], csb = b._strides[br - 1];
+  const host = total <= TINY && total * k <= TINY * TINY;
+  let out: Storage;
+  let run: (offA: number, offB: number, i: number) => void;
+  if (host) {
+    const c = new Float32Array(total);
+    out = Storage.fromHost(c);
+    const as = a._storage, bs = b._storage;
+    const ad = as.data(), bd = bs.data();
+    const a0 = as.base() + a._offset, b0 = bs.base() + b._offset;
+    run = (offA, offB, i) =>
+      matmulHost(
+        m,
+        n,
+        k,
+        ad,
+        a0 + offA,
+        rsa,
+        csa,
+        bd,
+        b0 + offB,
+        rsb,
+        csb,
+        c,
+        i * m * n,
+      );
+  } else {
+    beginOp();
+    const pa = a._storage.acquire() + a._offset * 4;
+    const pb = b._storage.acquire() + b._offset * 4;
+    out = Storage.output(total);
+    if (total > 0 && k === 0) kernels.fill(out.ptr, total, 0);
+    const o = out;
+    run = (offA, offB, i) =>
+      kernels.matmul(
+        m,
+        n,
+        k,
+        pa + offA * 4,
+        rsa,
+        csa,
+        pb + offB * 4,
+        rsb,
+        csb,
+        o.ptr + i * m * n * 4,
+        0,
+        scratchPtr,
+      );
+  }
+  if (total === 0 || k === 0) return wrap(out, outShape);
   const idx = new Array<number>(batch.length).fill(0);
   let offA = 0, offB = 0;
   for (let i = 0; i < count; i++) {
-    kernels.matmul(
-      m,
-      n,
-      k,
-      pa + offA * 4,
-      rsa,
-      csa,
-      pb + offB * 4,
-      rsb,
-      csb,
-      out.ptr + i * m * n * 4,
-      0,
-      scratchPtr,
-    );
+    run(offA, offB, i);
     for (let d = batch.length - 1; d >= 0; d--) {
       offA += sa[d];
       offB += sb[d];

@@ -166,6 +166,23 @@ export class Storage {
     return this.host!;
   }
 
+  /**
+   * The array that holds the current values (WASM memory when resident,
+   * else the host buffer); element 0 is at index `base()`. For short reads
+   * that should not allocate a view.
+   */
+  data(): Float32Array {
+    if (this.disposed) {
+      throw new ReferenceError("Cannot use a tensor after dispose()");
+    }
+    return this.ptr >= 0 && this.numel > 0 ? heapF32() : this.host!;
+  }
+
+  /** Index of element 0 in `data()`. */
+  base(): number {
+    return this.ptr >= 0 && this.numel > 0 ? this.ptr >>> 2 : 0;
+  }
+
   /** Frees the bytes now; any later use throws. */
   dispose(): void {
     if (this.disposed) return;
