@@ -109,6 +109,7 @@ export class Tensor {
 
   /** The size of dimension `dim`, or the whole shape. */
   size(): readonly number[];
+  /** The size of dimension `dim` (negative counts from the end). */
   size(dim: number): number;
   size(dim?: number): number | readonly number[] {
     if (dim === undefined) return this.#shape;
@@ -510,6 +511,7 @@ export class Tensor {
 
   /** Maximum of all elements, or `{ values, indices }` along `dim`. */
   max(): Tensor;
+  /** `{ values, indices }` of the maximum along `dim`. */
   max(dim: number, options?: ReduceOptions): ValuesIndices;
   max(dim?: number, options?: ReduceOptions): Tensor | ValuesIndices {
     return F.extreme(this, true, dim, options?.keepdim ?? false);
@@ -517,6 +519,7 @@ export class Tensor {
 
   /** Minimum of all elements, or `{ values, indices }` along `dim`. */
   min(): Tensor;
+  /** `{ values, indices }` of the minimum along `dim`. */
   min(dim: number, options?: ReduceOptions): ValuesIndices;
   min(dim?: number, options?: ReduceOptions): Tensor | ValuesIndices {
     return F.extreme(this, false, dim, options?.keepdim ?? false);
@@ -838,7 +841,12 @@ export function linspace(
     throw new RangeError(`number of steps must be non-negative, got ${steps}`);
   }
   const data = new Float32Array(steps);
-  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  if (steps === 1) {
+    // torch.linspace(a, b, 1) is [a]
+    data[0] = start;
+    return leaf(data, [1], options);
+  }
+  const step = (end - start) / (steps - 1);
   // as PyTorch: the first half counts up from start, the second down from end
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) {

@@ -48,6 +48,7 @@ export class Node {
   inputs: (Tensor | null)[];
   private fn: BackwardFn | null;
 
+  /** @internal Nodes are made by `record()` as ops run. */
   constructor(name: string, inputs: (Tensor | null)[], fn: BackwardFn) {
     this.name = name;
     this.inputs = inputs;
