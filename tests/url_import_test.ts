@@ -1,0 +1,42 @@
+// mod.ts and the examples imported over HTTP, as users do: no deno.json
+// around them, a fresh module cache, and no permission flags.
+import { assert, assertEquals } from "./_assert.ts";
+import { serveStatic } from "./support/static_server.ts";
+
+const root = new URL("../", import.meta.url);
+
+async function runFromUrl(
+  path: string,
+  args: string[] = [],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const server = serveStatic(root);
+  const denoDir = await Deno.makeTempDir();
+  const cwd = await Deno.makeTempDir();
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", ...args, `${server.url}/${path}`],
+      env: { DENO_DIR: denoDir, NO_COLOR: "1" },
+      cwd,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    return {
+      code: out.code,
+      stdout: dec.decode(out.stdout),
+      stderr: dec.decode(out.stderr),
+    };
+  } finally {
+    await server.close();
+    await Deno.remove(denoDir, { recursive: true });
+    await Deno.remove(cwd, { recursive: true });
+  }
+}
+
+Deno.test("url import: the demo runs from http with no permissions", async () => {
+  const r = await runFromUrl("examples/demo.ts");
+  assertEquals(r.code, 0, r.stderr);
+  const m = r.stdout.match(/prediction for x = 4: tensor\(\[\[([\d.]+)\]\]\)/);
+  assert(m, r.stdout);
+  assert(Math.abs(Number(m[1]) - 8) < 0.01, r.stdout);
+});
