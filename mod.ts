@@ -52,3 +52,13 @@ export {
   pow,
   sub,
 } from "./src/functional.ts";
+export {
+  loadSafetensors,
+  type NamedTensors,
+  readSafetensorsHeader,
+  type SafetensorsDtype,
+  type SafetensorsHeader,
+  type SafetensorsTensorInfo,
+  saveSafetensors,
+  type SaveSafetensorsOptions,
+} from "./src/io/safetensors.ts";
