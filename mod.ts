@@ -62,3 +62,4 @@ export {
   saveSafetensors,
   type SaveSafetensorsOptions,
 } from "./src/io/safetensors.ts";
+export * as nn from "./src/nn/mod.ts";
