@@ -63,3 +63,4 @@ export {
   type SaveSafetensorsOptions,
 } from "./src/io/safetensors.ts";
 export * as nn from "./src/nn/mod.ts";
+export * as optim from "./src/optim/mod.ts";

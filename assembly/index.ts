@@ -6,3 +6,4 @@ export { fill } from "./memory";
 export { binary, unary } from "./elementwise";
 export { reduce } from "./reduce";
 export { matmul, matmulScratchBytes } from "./matmul";
+export { adagradStep, adamaxStep, adamStep, asgdStep, rmspropStep, rpropStep, sgdStep } from "./optim";

@@ -57,20 +57,43 @@ function extremeContiguous(isMax: bool, a: usize, n: i32, o: usize, oi: usize): 
   if (oi) store<f32>(oi, <f32>bi);
 }
 
+// Strided sums (reducing a dim that is not the last) add float32 partials of
+// this many rows into float64 totals, as sumContiguous does per block, so
+// long columns stay accurate too.
+const ROWS: i32 = 64;
+
 function sumStrided(a: usize, r: i32, inner: i32, o: usize): void {
   const stride = <usize>inner << 2;
   let j = 0;
   for (; j + 4 <= inner; j += 4) {
     const col = a + (<usize>j << 2);
-    let s = f32x4.splat(0);
-    for (let k = 0; k < r; k++) s = f32x4.add(s, v128.load(col + <usize>k * stride));
-    v128.store(o + (<usize>j << 2), s);
+    let lo = f64x2.splat(0);
+    let hi = f64x2.splat(0);
+    let k = 0;
+    while (k < r) {
+      const end = min(r, k + ROWS);
+      let s = f32x4.splat(0);
+      for (; k < end; k++) s = f32x4.add(s, v128.load(col + <usize>k * stride));
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(s));
+      hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(s, s, 2, 3, 0, 1)));
+    }
+    const dst = o + (<usize>j << 2);
+    store<f32>(dst, <f32>f64x2.extract_lane(lo, 0));
+    store<f32>(dst, <f32>f64x2.extract_lane(lo, 1), 4);
+    store<f32>(dst, <f32>f64x2.extract_lane(hi, 0), 8);
+    store<f32>(dst, <f32>f64x2.extract_lane(hi, 1), 12);
   }
   for (; j < inner; j++) {
     const col = a + (<usize>j << 2);
-    let s: f32 = 0;
-    for (let k = 0; k < r; k++) s += load<f32>(col + <usize>k * stride);
-    store<f32>(o + (<usize>j << 2), s);
+    let total: f64 = 0;
+    let k = 0;
+    while (k < r) {
+      const end = min(r, k + ROWS);
+      let s: f32 = 0;
+      for (; k < end; k++) s += load<f32>(col + <usize>k * stride);
+      total += <f64>s;
+    }
+    store<f32>(o + (<usize>j << 2), <f32>total);
   }
 }
 

@@ -59,6 +59,98 @@ export interface Kernels {
     acc: number,
     scratch: number,
   ): void;
+  // optimizer updates (assembly/optim.ts)
+  sgdStep(
+    p: number,
+    g: number,
+    buf: number,
+    n: number,
+    negLr: number,
+    momentum: number,
+    dampAlpha: number,
+    wd: number,
+    flags: number,
+  ): void;
+  adamStep(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    vmax: number,
+    n: number,
+    negStep: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    bc2Sqrt: number,
+    eps: number,
+    wd: number,
+    decay: number,
+    flags: number,
+  ): void;
+  adagradStep(
+    p: number,
+    g: number,
+    sum: number,
+    n: number,
+    negClr: number,
+    eps: number,
+    wd: number,
+    flags: number,
+  ): void;
+  rmspropStep(
+    p: number,
+    g: number,
+    sq: number,
+    gavg: number,
+    buf: number,
+    n: number,
+    negLr: number,
+    alpha: number,
+    oneMinusAlpha: number,
+    eps: number,
+    momentum: number,
+    wd: number,
+    flags: number,
+  ): void;
+  adamaxStep(
+    p: number,
+    g: number,
+    m: number,
+    u: number,
+    n: number,
+    negClr: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    eps: number,
+    wd: number,
+    flags: number,
+  ): void;
+  asgdStep(
+    p: number,
+    g: number,
+    ax: number,
+    n: number,
+    decay: number,
+    negEta: number,
+    mu: number,
+    wd: number,
+    flags: number,
+  ): void;
+  rpropStep(
+    p: number,
+    g: number,
+    prev: number,
+    size: number,
+    n: number,
+    etaMinus: number,
+    etaPlus: number,
+    lo: number,
+    hi: number,
+    flags: number,
+  ): void;
 }
 
 /** Binary op codes (assembly/elementwise.ts). */
