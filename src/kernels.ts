@@ -43,6 +43,8 @@ export function binaryKernel(
   b: Tensor,
   p = 0,
 ): Tensor {
+  // the WebAssembly kernels take p as f32; the host path must round it alike
+  p = Math.fround(p);
   const same = sameShape(a.shape, b.shape);
   const shape = same ? a.shape : broadcastShapes(a.shape, b.shape);
   const numel = shapeSize(shape);
@@ -80,6 +82,9 @@ export function binaryKernel(
 
 /** out = op(a; p, q); a new contiguous tensor. */
 export function unaryKernel(op: number, a: Tensor, p = 0, q = 0): Tensor {
+  // the WebAssembly kernels take p and q as f32; the host path must round alike
+  p = Math.fround(p);
+  q = Math.fround(q);
   const numel = a.numel();
   if (numel <= TINY) {
     const as = a._storage;

@@ -33,10 +33,16 @@ async function runFromUrl(
   }
 }
 
-Deno.test("url import: the demo runs from http with no permissions", async () => {
-  const r = await runFromUrl("examples/demo.ts");
+Deno.test("url import: the lecture example runs from http with no permissions", async () => {
+  const r = await runFromUrl("examples/linear_regression.ts");
   assertEquals(r.code, 0, r.stderr);
-  const m = r.stdout.match(/prediction for x = 4: tensor\(\[\[([\d.]+)\]\]\)/);
+  const m = r.stdout.match(/y_pred = ([-\d.e]+)/);
   assert(m, r.stdout);
   assert(Math.abs(Number(m[1]) - 8) < 0.01, r.stdout);
+});
+
+Deno.test("url import: mod.ts itself imports from http", async () => {
+  const r = await runFromUrl("examples/tensor_basics.ts");
+  assertEquals(r.code, 0, r.stderr);
+  assert(r.stdout.includes("prediction for x = 4"), r.stdout);
 });

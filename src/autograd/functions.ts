@@ -87,12 +87,15 @@ function checkOperand(x: unknown, name: string): void {
 
 // ---- arithmetic ----
 
+// A number operand keeps PyTorch's name for the tensor-tensor op: Python
+// wraps `x + 2` into add.Tensor, so it prints `<AddBackward0>`.
+
 /** a + alpha * b */
 export function add(a: Tensor, b: Operand, alpha: number): Tensor {
   checkOperand(b, "add");
   if (typeof b === "number") {
     const out = unaryKernel(UnaryOp.addScalar, a, alpha * b);
-    return record(out, "AddBackward1", [a], (g) => [g]);
+    return record(out, "AddBackward0", [a], (g) => [g]);
   }
   const out = binaryKernel(BinaryOp.add, a, b, alpha);
   return record(out, "AddBackward0", [a, b], (g) => [
@@ -108,7 +111,7 @@ export function sub(a: Tensor, b: Operand, alpha: number): Tensor {
   checkOperand(b, "sub");
   if (typeof b === "number") {
     const out = unaryKernel(UnaryOp.addScalar, a, -alpha * b);
-    return record(out, "SubBackward1", [a], (g) => [g]);
+    return record(out, "SubBackward0", [a], (g) => [g]);
   }
   const out = binaryKernel(BinaryOp.sub, a, b, alpha);
   return record(out, "SubBackward0", [a, b], (g) => [
@@ -132,7 +135,7 @@ export function mul(a: Tensor, b: Operand): Tensor {
   checkOperand(b, "mul");
   if (typeof b === "number") {
     const out = unaryKernel(UnaryOp.mulScalar, a, b);
-    return record(out, "MulBackward1", [a], (g) => [scale(g, b)]);
+    return record(out, "MulBackward0", [a], (g) => [scale(g, b)]);
   }
   const out = binaryKernel(BinaryOp.mul, a, b);
   return record(out, "MulBackward0", [a, b], (g) => [
@@ -146,7 +149,7 @@ export function div(a: Tensor, b: Operand): Tensor {
   checkOperand(b, "div");
   if (typeof b === "number") {
     const out = unaryKernel(UnaryOp.divScalar, a, b);
-    return record(out, "DivBackward1", [a], (g) => [
+    return record(out, "DivBackward0", [a], (g) => [
       unaryKernel(UnaryOp.divScalar, g, b),
     ]);
   }
@@ -455,6 +458,8 @@ export function mean(
 ): Tensor {
   const all = dim === null;
   const dims = all ? [...Array(a.ndim).keys()] : normalizeDims(dim, a.ndim);
+  // dim 0 (or -1) of a 0-d tensor names no actual dim: nothing is reduced
+  if (a.ndim === 0) dims.length = 0;
   let n = 1;
   for (const d of dims) n *= a.shape[d];
   const s = a.ndim === 0
@@ -585,6 +590,8 @@ function viewStrides(
 ): number[] | null {
   const numel = shapeSize(shape);
   const out = new Array<number>(target.length);
+  // a 0-d tensor (one element) views as any all-ones shape
+  if (shape.length === 0) return out.fill(1);
   if (numel === 0) {
     let s = 1;
     for (let i = target.length - 1; i >= 0; i--) {

@@ -2,7 +2,7 @@
  * A first look at kindling: tensors, broadcasting, matmul, reductions and
  * autograd, printed the way PyTorch prints them.
  *
- *   deno run examples/demo.ts
+ *   deno run examples/tensor_basics.ts
  *
  * @module
  */
