@@ -2,8 +2,9 @@
  * The kernels again, in JavaScript, for tiny tensors (at most `TINY`
  * elements). At that size a WebAssembly call, a working-area block and its
  * bookkeeping cost more than the arithmetic, and a tiny output held in an
- * on-heap Float32Array is the cheapest thing the garbage collector handles.
- * Every result is rounded to float32 as the WebAssembly kernel rounds it.
+ * on-heap ArrayLike<number> is the cheapest thing the garbage collector handles.
+ * Every result is rounded to float32 as the WebAssembly kernel rounds it,
+ * and outputs are plain arrays of those float32 values.
  *
  * @module
  */
@@ -138,15 +139,15 @@ export function binaryHost(
   op: number,
   shape: readonly number[],
   numel: number,
-  a: Float32Array,
+  a: ArrayLike<number>,
   aOff: number,
   sa: readonly number[],
-  b: Float32Array,
+  b: ArrayLike<number>,
   bOff: number,
   sb: readonly number[],
   p: number,
-): Float32Array {
-  const o = new Float32Array(numel);
+): number[] {
+  const o = new Array<number>(numel);
   const ca = isDense(shape, sa), cb = isDense(shape, sb);
   if (ca && cb) {
     for (let i = 0; i < numel; i++) {
@@ -173,13 +174,13 @@ export function unaryHost(
   op: number,
   shape: readonly number[],
   numel: number,
-  a: Float32Array,
+  a: ArrayLike<number>,
   aOff: number,
   sa: readonly number[],
   p: number,
   q: number,
-): Float32Array {
-  const o = new Float32Array(numel);
+): number[] {
+  const o = new Array<number>(numel);
   if (isDense(shape, sa)) {
     for (let i = 0; i < numel; i++) o[i] = unaryScalar(op, a[aOff + i], p, q);
   } else {
@@ -199,19 +200,19 @@ export function reduceHost(
   outer: number,
   r: number,
   inner: number,
-  a: Float32Array,
+  a: ArrayLike<number>,
   aOff: number,
   withIndices: boolean,
-): { values: Float32Array; indices: Float32Array | null } {
-  const values = new Float32Array(outer * inner);
-  const indices = withIndices ? new Float32Array(outer * inner) : null;
+): { values: number[]; indices: number[] | null } {
+  const values = new Array<number>(outer * inner);
+  const indices = withIndices ? new Array<number>(outer * inner) : null;
   for (let b = 0; b < outer; b++) {
     for (let j = 0; j < inner; j++) {
       const base = aOff + b * r * inner + j;
       if (op === ReduceOp.sum) {
         let s = 0;
         for (let k = 0; k < r; k++) s += a[base + k * inner];
-        values[b * inner + j] = s;
+        values[b * inner + j] = f(s);
         continue;
       }
       let best = a[base], bi = 0;
@@ -234,15 +235,15 @@ export function matmulHost(
   m: number,
   n: number,
   k: number,
-  a: Float32Array,
+  a: ArrayLike<number>,
   aOff: number,
   rsa: number,
   csa: number,
-  b: Float32Array,
+  b: ArrayLike<number>,
   bOff: number,
   rsb: number,
   csb: number,
-  c: Float32Array,
+  c: number[],
   cOff: number,
 ): void {
   for (let i = 0; i < m; i++) {
@@ -251,7 +252,7 @@ export function matmulHost(
       for (let p = 0; p < k; p++) {
         s += a[aOff + i * rsa + p * csa] * b[bOff + p * rsb + j * csb];
       }
-      c[cOff + i * n + j] = s;
+      c[cOff + i * n + j] = f(s);
     }
   }
 }

@@ -7,7 +7,13 @@
  * @module
  */
 import { BinaryOp, kernels, ReduceOp, UnaryOp } from "./wasm.ts";
-import { beginOp, descriptor, scratchPtr, Storage } from "./storage.ts";
+import {
+  beginOp,
+  descriptor,
+  type HostData,
+  scratchPtr,
+  Storage,
+} from "./storage.ts";
 import {
   broadcastShapes,
   broadcastStrides,
@@ -32,7 +38,7 @@ function wrap(storage: Storage, shape: readonly number[]): Tensor {
   return Tensor._fromStorage(storage, shape, contiguousStrides(shape), 0);
 }
 
-function wrapHost(data: Float32Array, shape: readonly number[]): Tensor {
+function wrapHost(data: HostData, shape: readonly number[]): Tensor {
   return wrap(Storage.fromHost(data), shape);
 }
 
@@ -166,7 +172,7 @@ export function unaryInPlace(op: number, dst: Tensor, p = 0, q = 0): void {
 export function fillKernel(shape: readonly number[], value: number): Tensor {
   const numel = shapeSize(shape);
   if (numel <= TINY) {
-    return wrapHost(new Float32Array(numel).fill(value), shape);
+    return wrapHost(new Array<number>(numel).fill(Math.fround(value)), shape);
   }
   beginOp();
   const out = Storage.output(numel);
@@ -235,12 +241,13 @@ export function matmulKernel(
   const outShape = [...batch, m, n];
   const count = shapeSize(batch);
   const total = count * m * n;
-  const sa = broadcastStrides(
+  const flat = batch.length === 0;
+  const sa = flat ? batch as number[] : broadcastStrides(
     a.shape.slice(0, -2),
     a._strides.slice(0, -2),
     batch,
   );
-  const sb = broadcastStrides(
+  const sb = flat ? batch as number[] : broadcastStrides(
     b.shape.slice(0, -2),
     b._strides.slice(0, -2),
     batch,
@@ -251,7 +258,7 @@ export function matmulKernel(
   let out: Storage;
   let run: (offA: number, offB: number, i: number) => void;
   if (host) {
-    const c = new Float32Array(total);
+    const c = new Array<number>(total).fill(0);
     out = Storage.fromHost(c);
     const as = a._storage, bs = b._storage;
     const ad = as.data(), bd = bs.data();
@@ -296,6 +303,10 @@ export function matmulKernel(
       );
   }
   if (total === 0 || k === 0) return wrap(out, outShape);
+  if (flat) {
+    run(0, 0, 0);
+    return wrap(out, outShape);
+  }
   const idx = new Array<number>(batch.length).fill(0);
   let offA = 0, offB = 0;
   for (let i = 0; i < count; i++) {

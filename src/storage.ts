@@ -31,6 +31,8 @@
 import { kernels } from "./wasm.ts";
 
 const ALIGN = 64;
+/** Evicted blocks up to this many elements go back to a plain array. */
+const TINY_HOST = 16;
 /**
  * At most this many blocks stay resident: each costs a small JS object, and
  * without a cap an area full of one-element tensors would hold millions.
@@ -39,11 +41,16 @@ const MAX_RESIDENT = 1 << 16;
 const PAGE = 65536;
 /** Bytes reserved at the bottom of the area for kernel descriptors. */
 const DESC_BYTES = 4096;
+/** Bytes reserved after them for staging tiny read-only operands per op. */
+const STAGING_BYTES = 4096;
+const STAGE_SLOT = 64;
 
 const memory = kernels.memory;
 const descBase = kernels.heapBase();
+const stagingPtr = descBase + DESC_BYTES;
+let stagingUsed = 0;
 /** Start of the matmul kernel's packing scratch (see assembly/matmul.ts). */
-export const scratchPtr: number = descBase + DESC_BYTES;
+export const scratchPtr: number = stagingPtr + STAGING_BYTES;
 const areaBase = (scratchPtr + kernels.matmulScratchBytes() + ALIGN - 1) &
   ~(ALIGN - 1);
 
@@ -81,6 +88,12 @@ function refreshViews(): void {
   i32 = new Int32Array(memory.buffer);
 }
 
+/**
+ * Host-side values: a Float32Array, or for tiny tensors a plain array of
+ * float32-exact numbers (V8 allocates those far faster than typed arrays).
+ */
+export type HostData = Float32Array | number[];
+
 /** The bytes of one tensor (several views may share it). */
 export class Storage {
   /** Number of float32 elements. */
@@ -88,7 +101,7 @@ export class Storage {
   /** Byte offset of the resident copy in WASM memory, or -1. */
   ptr = -1;
   /** Host copy; current only when `hostValid`. */
-  host: Float32Array | null = null;
+  host: HostData | null = null;
   /** Whether `host` holds the current values. */
   hostValid = false;
   /** Epoch of the op that last pinned this block (it cannot be evicted then). */
@@ -105,7 +118,7 @@ export class Storage {
   }
 
   /** A storage holding a copy of `data` (host side; loaded on first use). */
-  static fromHost(data: Float32Array): Storage {
+  static fromHost(data: HostData): Storage {
     const s = new Storage(data.length);
     s.host = data;
     s.hostValid = true;
@@ -135,6 +148,17 @@ export class Storage {
     }
     if (this.numel === 0) return areaBase;
     if (this.ptr < 0) {
+      // A tiny operand that only needs reading is staged for this op instead
+      // of taking a block: no placement, no eviction, its host copy stays.
+      if (
+        this.numel <= TINY_HOST && stagingUsed + STAGE_SLOT <= STAGING_BYTES
+      ) {
+        const p = stagingPtr + stagingUsed;
+        stagingUsed += STAGE_SLOT;
+        const heap = heapF32(), host = this.host!;
+        for (let i = 0, k = p >>> 2; i < this.numel; i++) heap[k + i] = host[i];
+        return p;
+      }
       place(this);
       heapF32().set(this.host!, this.ptr >>> 2);
     } else {
@@ -146,6 +170,10 @@ export class Storage {
 
   /** Like acquire(), for a kernel that writes in place: the host copy goes stale. */
   acquireForWrite(): number {
+    if (this.ptr < 0 && !this.disposed && this.numel > 0) {
+      place(this);
+      heapF32().set(this.host!, this.ptr >>> 2);
+    }
     const p = this.acquire();
     this.hostValid = false;
     return p;
@@ -163,7 +191,8 @@ export class Storage {
       const start = this.ptr >>> 2;
       return heapF32().subarray(start, start + this.numel);
     }
-    return this.host!;
+    const host = this.host!;
+    return host instanceof Float32Array ? host : Float32Array.from(host);
   }
 
   /**
@@ -171,7 +200,7 @@ export class Storage {
    * else the host buffer); element 0 is at index `base()`. For short reads
    * that should not allocate a view.
    */
-  data(): Float32Array {
+  data(): HostData {
     if (this.disposed) {
       throw new ReferenceError("Cannot use a tensor after dispose()");
     }
@@ -197,9 +226,19 @@ export class Storage {
   /** Writes the resident copy back to the host buffer if it is stale. */
   writeBack(): void {
     if (this.hostValid || this.ptr < 0) return;
-    if (!this.host) this.host = new Float32Array(this.numel);
     const start = this.ptr >>> 2;
-    this.host.set(heapF32().subarray(start, start + this.numel));
+    const heap = heapF32();
+    if (this.numel <= TINY_HOST) {
+      // a plain array: far cheaper to allocate than a typed array
+      const host = new Array<number>(this.numel);
+      for (let i = 0; i < this.numel; i++) host[i] = heap[start + i];
+      this.host = host;
+    } else {
+      if (!(this.host instanceof Float32Array)) {
+        this.host = new Float32Array(this.numel);
+      }
+      this.host.set(heap.subarray(start, start + this.numel));
+    }
     this.hostValid = true;
   }
 }
@@ -207,6 +246,7 @@ export class Storage {
 /** Starts a new op: blocks pinned from now on cannot be evicted until the next. */
 export function beginOp(): void {
   epoch++;
+  stagingUsed = 0;
 }
 
 /** Writes `ndim`-sized i32 rows to the kernel descriptor area; returns its pointer. */

@@ -68,6 +68,10 @@ export class Tensor {
   grad: Tensor | null = null;
   /** @internal */ _gradFn: Node | null = null;
   /** @internal */ _retainsGrad = false;
+  /** @internal Mark of the last backward pass that visited this tensor. */
+  _pass = 0;
+  /** @internal Gradient pending during a backward pass. */
+  _pending: Tensor | null = null;
 
   /** @internal Use `tensor()`, `zeros()` and friends instead. */
   constructor(
@@ -232,20 +236,22 @@ export class Tensor {
         }`,
       );
     }
-    return this._storage.view()[this._offset];
+    const s = this._storage;
+    return s.data()[s.base() + this._offset];
   }
 
   /** A copy of the values in row-major order. */
   toFloat32Array(): Float32Array {
     const n = this.numel();
-    const src = this._storage.view();
-    if (this.isContiguous()) {
-      return src.slice(this._offset, this._offset + n);
+    const src = this._storage.data();
+    const start = this._storage.base() + this._offset;
+    if (this.isContiguous() && src instanceof Float32Array) {
+      return src.slice(start, start + n);
     }
     const out = new Float32Array(n);
     const shape = this.#shape, strides = this._strides;
     const idx = new Array<number>(shape.length).fill(0);
-    let off = this._offset;
+    let off = start;
     for (let i = 0; i < n; i++) {
       out[i] = src[off];
       for (let d = shape.length - 1; d >= 0; d--) {

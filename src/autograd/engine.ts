@@ -9,6 +9,7 @@
 import type { Tensor } from "../tensor.ts";
 
 let gradEnabled = true;
+let pass = 0;
 
 /** Whether ops are being recorded (false inside `noGrad`). */
 export function isGradEnabled(): boolean {
@@ -104,36 +105,41 @@ export function record(
  * `root`, accumulating into leaves that require grad.
  */
 export function runBackward(root: Tensor, grad: Tensor, retain: boolean): void {
-  // topological order of non-leaf tensors, by iterative DFS
+  // Topological order by iterative DFS. Each pass gets a new mark, kept on
+  // the tensors themselves, and pending gradients ride on them too: no Set
+  // or Map per backward, which is most of the cost on tiny graphs.
+  const mark = ++pass;
   const order: Tensor[] = [];
-  const seen = new Set<Tensor>();
-  const stack: [Tensor, number][] = [[root, 0]];
-  seen.add(root);
+  const stack: Tensor[] = [root];
+  const cursor: number[] = [0];
+  root._pass = mark;
   while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const node = top[0].gradFn;
-    const inputs = node ? node.inputs : [];
-    if (top[1] < inputs.length) {
-      const next = inputs[top[1]++];
-      if (next && !seen.has(next)) {
-        seen.add(next);
-        stack.push([next, 0]);
+    const top = stack.length - 1;
+    const t = stack[top];
+    const node = t.gradFn;
+    if (node !== null && cursor[top] < node.inputs.length) {
+      const next = node.inputs[cursor[top]++];
+      if (next !== null && next._pass !== mark) {
+        next._pass = mark;
+        next._pending = null;
+        stack.push(next);
+        cursor.push(0);
       }
     } else {
       stack.pop();
-      order.push(top[0]);
+      cursor.pop();
+      order.push(t);
     }
   }
-  const grads = new Map<Tensor, Tensor>();
-  grads.set(root, grad);
+  root._pending = grad;
   const prev = gradEnabled;
   gradEnabled = false;
   try {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
-      const g = grads.get(t);
-      if (g === undefined) continue;
-      grads.delete(t);
+      const g = t._pending;
+      if (g === null) continue;
+      t._pending = null;
       const node = t.gradFn;
       if (node === null) {
         if (t.requiresGrad) t._accumulateGrad(g);
@@ -145,12 +151,13 @@ export function runBackward(root: Tensor, grad: Tensor, retain: boolean): void {
       for (let j = 0; j < inputs.length; j++) {
         const input = inputs[j];
         const ig = inGrads[j];
-        if (!input || !ig) continue;
-        const acc = grads.get(input);
-        grads.set(input, acc === undefined ? ig : acc.add(ig));
+        if (input === null || !ig) continue;
+        const acc = input._pending;
+        input._pending = acc === null ? ig : acc.add(ig);
       }
     }
   } finally {
     gradEnabled = prev;
+    for (let i = 0; i < order.length; i++) order[i]._pending = null;
   }
 }

@@ -438,14 +438,23 @@ export function sum(
   keepdim: boolean,
 ): Tensor {
   const all = dim === null;
-  const dims = all ? [...Array(a.ndim).keys()] : normalizeDims(dim, a.ndim);
+  const inShape = a.shape;
+  if (all) {
+    // everything: one run over the flattened tensor; the gradient is g expanded
+    const out = a.ndim === 0
+      ? materialize(a)
+      : reshapeRaw(reduceRun(ReduceOp.sum, a, 0, a.ndim).values, []);
+    return record(out, "SumBackward0", [a], (g) => [
+      g.expand(inShape as number[]),
+    ]);
+  }
+  const dims = normalizeDims(dim, a.ndim);
   if (a.ndim === 0) {
     const out = materialize(a);
-    return record(out, all ? "SumBackward0" : "SumBackward1", [a], (g) => [g]);
+    return record(out, "SumBackward1", [a], (g) => [g]);
   }
-  const out = sumDims(a, dims, all ? false : keepdim);
-  const inShape = a.shape;
-  return record(out, all ? "SumBackward0" : "SumBackward1", [a], (g) => [
+  const out = sumDims(a, dims, keepdim);
+  return record(out, "SumBackward1", [a], (g) => [
     reshapeRaw(g, keptShape(inShape, dims)).expand(inShape as number[]),
   ]);
 }
@@ -804,4 +813,99 @@ export function mulInPlace(t: Tensor, other: Operand): void {
   }
   checkInPlaceShape(t, other, "mul_");
   binaryInPlace(BinaryOp.mul, t, other);
+}
+
+// ---- fused layers and losses ----
+
+/** w viewed as its transpose (no copy). */
+function transposed(w: Tensor): Tensor {
+  return Tensor._fromStorage(
+    w._storage,
+    [w.shape[1], w.shape[0]],
+    [w._strides[1], w._strides[0]],
+    w._offset,
+  );
+}
+
+/**
+ * `x @ w^T + b` over any leading dims of x, as one op (PyTorch's addmm):
+ * one output, one node, and a backward of two matmuls and a row sum.
+ * Shapes are checked by the caller (nn.functional.linear).
+ */
+export function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
+  const outF = w.shape[0], inF = w.shape[1];
+  const lead = x.shape.slice(0, -1);
+  const rows = shapeSize(lead);
+  const x2 = x.ndim === 2 ? x : reshapeRaw(x, [rows, inF]);
+  const out2 = matmulKernel(x2, transposed(w), []);
+  if (b !== null) addRowVector(out2, b);
+  const out = x.ndim === 2 ? out2 : reshapeRaw(out2, [...lead, outF]);
+  const inputs = b !== null ? [x, w, b] : [x, w];
+  return record(
+    out,
+    b !== null ? "AddmmBackward0" : "MmBackward0",
+    inputs,
+    (g) => {
+      const g2 = g.ndim === 2 ? g : reshapeRaw(g, [rows, outF]);
+      const grads: (Tensor | null)[] = [
+        x.requiresGrad ? viewAs(matmulKernel(g2, w, []), x.shape) : null,
+        w.requiresGrad ? matmulKernel(transposed(g2), x2, []) : null,
+      ];
+      if (b !== null) {
+        grads.push(
+          b.requiresGrad ? reduceRun(ReduceOp.sum, g2, 0, 1).values : null,
+        );
+      }
+      return grads;
+    },
+  );
+}
+
+/** out[r, :] += b for a fresh contiguous [rows, n] output, in place. */
+function addRowVector(out: Tensor, b: Tensor): void {
+  const host = out._storage.host;
+  if (out._storage.ptr < 0 && Array.isArray(host)) {
+    const n = out.shape[1];
+    const bd = b._storage.data(), b0 = b._storage.base() + b._offset;
+    const bs = b._strides[0];
+    for (let i = 0; i < host.length; i++) {
+      host[i] = Math.fround(host[i] + bd[b0 + (i % n) * bs]);
+    }
+    return;
+  }
+  binaryInPlace(BinaryOp.add, out, b, 1);
+}
+
+/**
+ * Mean squared error as one op: `(x - y)^2` reduced by `reduction`, saving
+ * only `x - y` for backward, whose rule is PyTorch's
+ * `norm * (x - y) * grad` with norm 2/n (mean) or 2.
+ */
+export function mseLoss(
+  x: Tensor,
+  y: Tensor,
+  reduction: "mean" | "sum" | "none",
+): Tensor {
+  const diff = binaryKernel(BinaryOp.sub, x, y, 1);
+  const sq = binaryKernel(BinaryOp.mul, diff, diff);
+  const n = sq.numel();
+  let out: Tensor;
+  if (reduction === "none") out = sq;
+  else {
+    const flat = reshapeRaw(reduceRun(ReduceOp.sum, sq, 0, sq.ndim).values, []);
+    out = reduction === "mean" ? unaryKernel(UnaryOp.divScalar, flat, n) : flat;
+  }
+  const norm = reduction === "mean" ? 2 / n : 2;
+  const name = "MseLossBackward0";
+  return record(out, name, [x, y], (g) => {
+    const gx = binaryKernel(
+      BinaryOp.mul,
+      unaryKernel(UnaryOp.mulScalar, diff, norm),
+      g,
+    );
+    return [
+      x.requiresGrad ? gx : null,
+      y.requiresGrad ? unaryKernel(UnaryOp.neg, gx) : null,
+    ];
+  });
 }

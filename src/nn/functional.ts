@@ -18,6 +18,7 @@
  */
 import { randomUniform, type Tensor, tensor } from "../tensor.ts";
 import { noGrad, record } from "../autograd/engine.ts";
+import * as F from "../autograd/functions.ts";
 import { binaryKernel, BinaryOp } from "../kernels.ts";
 import { formatShape, normalizeDim, sameShape, shapeSize } from "../shape.ts";
 import {
@@ -78,8 +79,8 @@ export function linear(
       );
     }
   }
-  const out = input.matmul(weight.t());
-  return bias ? out.add(bias) : out;
+  if (bias && bias.ndim === 0) return F.linear(input, weight, null).add(bias);
+  return F.linear(input, weight, bias ?? null);
 }
 
 // ---- activations ----
@@ -182,7 +183,7 @@ export function mseLoss(
   checkTensor(target, "mse_loss", "target");
   const reduction = resolveReduction(options);
   checkSameShape(input, target);
-  return applyReduction(input.sub(target).pow(2), reduction);
+  return F.mseLoss(input, target, reduction);
 }
 
 /** Mean absolute error `|input - target|`, reduced by `reduction` (default "mean"). */
