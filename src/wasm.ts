@@ -10,7 +10,7 @@
 // ignores our deno.json, so the one runtime dependency is spelled out here.
 // deno-lint-ignore no-import-prefix
 import { instantiateSync } from "npm:@assemblyscript/loader@0.28.20";
-import { wasmBase64 } from "./_wasm/kernels.ts";
+import { relaxedWasmBase64, simdWasmBase64 } from "./_wasm/kernels.ts";
 
 /** The raw kernel exports; see the matching files in ../assembly/. */
 export interface Kernels {
@@ -206,8 +206,69 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+// (func (param v128 v128 v128) (result v128) f32x4.relaxed_madd): valid
+// exactly where the engine implements relaxed SIMD.
+const RELAXED_PROBE = new Uint8Array([
+  0,
+  0x61,
+  0x73,
+  0x6d,
+  1,
+  0,
+  0,
+  0, // header
+  1,
+  8,
+  1,
+  0x60,
+  3,
+  0x7b,
+  0x7b,
+  0x7b,
+  1,
+  0x7b, // type (v128 x3) -> v128
+  3,
+  2,
+  1,
+  0, // one function of that type
+  0x0a,
+  0x0d,
+  1,
+  0x0b,
+  0,
+  0x20,
+  0,
+  0x20,
+  1,
+  0x20,
+  2,
+  0xfd,
+  0x85,
+  0x02,
+  0x0b,
+]);
+
+/** Whether this engine runs relaxed SIMD (fused multiply-add). */
+export const relaxedSimdSupported: boolean = WebAssembly.validate(
+  RELAXED_PROBE,
+);
+
+/** The two builds of the kernels. */
+export type KernelVariant = "simd" | "relaxed";
+
+/** Instantiates one build of the kernels (the library uses `kernels`). */
+export function instantiateKernels(variant: KernelVariant): Kernels {
+  const bytes = decodeBase64(
+    variant === "relaxed" ? relaxedWasmBase64 : simdWasmBase64,
+  );
+  return instantiateSync(new WebAssembly.Module(bytes), {})
+    .exports as unknown as Kernels;
+}
+
+/** The build in use: relaxed SIMD where the engine supports it. */
+export const kernelVariant: KernelVariant = relaxedSimdSupported
+  ? "relaxed"
+  : "simd";
+
 /** The kernels, instantiated once. */
-export const kernels: Kernels = instantiateSync(
-  new WebAssembly.Module(decodeBase64(wasmBase64)),
-  {},
-).exports as unknown as Kernels;
+export const kernels: Kernels = instantiateKernels(kernelVariant);
