@@ -31,6 +31,7 @@ function sumContiguous(a: usize, n: i32): f32 {
       s2 = f32x4.add(s2, v128.load(p, 32));
       s3 = f32x4.add(s3, v128.load(p, 48));
     }
+    for (; i + 4 <= end; i += 4) s0 = f32x4.add(s0, v128.load(a + (<usize>i << 2)));
     let s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
     for (; i < end; i++) s += load<f32>(a + (<usize>i << 2));
     total += <f64>s;
