@@ -112,9 +112,17 @@ export class Storage {
   prev: Storage | null = null;
   next: Storage | null = null;
 
+  /** Serial number: storages made later have larger ids. */
+  readonly id: number;
+  /** Backward bookkeeping: the pass that last counted references, and the count. */
+  refPass = 0;
+  refs = 0;
+  /** Backward bookkeeping: the pass in which a leaf adopted this as its grad. */
+  claimedPass = 0;
+
   private constructor(numel: number) {
     this.numel = numel;
-    allocatedCount++;
+    this.id = ++allocatedCount;
   }
 
   /** A storage holding a copy of `data` (host side; loaded on first use). */
@@ -342,6 +350,11 @@ function place(s: Storage): void {
     residentCount++;
     return;
   }
+}
+
+/** Id that the next storage will get (see `Storage.id`). */
+export function nextStorageId(): number {
+  return allocatedCount + 1;
 }
 
 /** Memory figures, as reported by `memoryStats()`. */

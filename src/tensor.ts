@@ -179,9 +179,24 @@ export class Tensor {
   }
 
   /** @internal */
-  _accumulateGrad(g: Tensor): void {
+  _accumulateGrad(g: Tensor, adoptPass = 0): void {
     const grad = sameShape(g.shape, this.#shape) ? g : g.expand(this.#shape);
-    this.grad = this.grad === null ? F.materialize(grad) : this.grad.add(grad);
+    if (this.grad !== null) {
+      this.grad = this.grad.add(grad);
+      return;
+    }
+    // adopt a gradient the engine made in this pass (adoptPass) if it is a
+    // whole, contiguous storage that no other leaf adopted; else copy it
+    const s = grad._storage;
+    if (
+      adoptPass !== 0 && s.claimedPass !== adoptPass && grad._offset === 0 &&
+      s.numel === grad.numel() && grad.isContiguous()
+    ) {
+      s.claimedPass = adoptPass;
+      this.grad = grad;
+    } else {
+      this.grad = F.materialize(grad);
+    }
   }
 
   /**

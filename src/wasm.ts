@@ -261,7 +261,9 @@ export function instantiateKernels(variant: KernelVariant): Kernels {
   const bytes = decodeBase64(
     variant === "relaxed" ? relaxedWasmBase64 : simdWasmBase64,
   );
-  return instantiateSync(new WebAssembly.Module(bytes), {})
+  // the loader instantiates; the raw exports (not its wrappers) are what
+  // every hot path calls
+  return instantiateSync(new WebAssembly.Module(bytes), {}).instance
     .exports as unknown as Kernels;
 }
 

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Tensor } from "../tensor.ts";
+import { nextStorageId } from "../storage.ts";
 
 let gradEnabled = true;
 let pass = 0;
@@ -38,8 +39,12 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
-/** Maps an output gradient to one gradient (or null) per input. */
-export type BackwardFn = (grad: Tensor) => (Tensor | null)[];
+/**
+ * Maps an output gradient to one gradient (or null) per input. `retain` is
+ * true when the graph is kept for another backward (a rule may free tensors
+ * it saved only when it is false).
+ */
+export type BackwardFn = (grad: Tensor, retain: boolean) => (Tensor | null)[];
 
 /** A recorded op: the `gradFn` of a tensor that came out of it. */
 export class Node {
@@ -69,7 +74,7 @@ export class Node {
       this.fn = null;
       this.inputs = [];
     }
-    return fn(grad);
+    return fn(grad, retain);
   }
 
   /** `<MulBackward0>`, as PyTorch prints it. */
@@ -131,7 +136,28 @@ export function runBackward(root: Tensor, grad: Tensor, retain: boolean): void {
       order.push(t);
     }
   }
+  // Gradients made during this pass (storage id >= firstId) belong to the
+  // engine: a leaf may adopt one as its .grad without a copy, and one that
+  // nothing refers to any more is freed at once instead of waiting to be
+  // evicted from the working area (which would copy it out).
+  const firstId = nextStorageId();
+  const owned = (t: Tensor) => t._storage.id >= firstId;
+  const ref = (t: Tensor) => {
+    const s = t._storage;
+    if (s.id < firstId) return;
+    if (s.refPass !== mark) {
+      s.refPass = mark;
+      s.refs = 0;
+    }
+    s.refs++;
+  };
+  const unref = (t: Tensor) => {
+    const s = t._storage;
+    if (s.id < firstId || s.refPass !== mark) return;
+    if (--s.refs === 0 && s.claimedPass !== mark) s.dispose();
+  };
   root._pending = grad;
+  ref(grad);
   const prev = gradEnabled;
   gradEnabled = false;
   try {
@@ -142,10 +168,11 @@ export function runBackward(root: Tensor, grad: Tensor, retain: boolean): void {
       t._pending = null;
       const node = t.gradFn;
       if (node === null) {
-        if (t.requiresGrad) t._accumulateGrad(g);
+        if (t.requiresGrad) t._accumulateGrad(g, owned(g) ? mark : 0);
+        unref(g);
         continue;
       }
-      if (t._retainsGrad) t._accumulateGrad(g);
+      if (t._retainsGrad) t._accumulateGrad(g, owned(g) ? mark : 0);
       const inputs = node.inputs;
       const inGrads = node.apply(g, retain);
       for (let j = 0; j < inputs.length; j++) {
@@ -153,8 +180,19 @@ export function runBackward(root: Tensor, grad: Tensor, retain: boolean): void {
         const ig = inGrads[j];
         if (input === null || !ig) continue;
         const acc = input._pending;
-        input._pending = acc === null ? ig : acc.add(ig);
+        if (acc === null) {
+          input._pending = ig;
+          ref(ig);
+        } else {
+          const sum = acc.add(ig);
+          input._pending = sum;
+          ref(sum);
+          ref(ig);
+          unref(ig);
+          unref(acc);
+        }
       }
+      unref(g);
     }
   } finally {
     gradEnabled = prev;

@@ -894,15 +894,15 @@ export function mseLoss(
   else {
     const flat = reshapeRaw(reduceRun(ReduceOp.sum, sq, 0, sq.ndim).values, []);
     out = reduction === "mean" ? unaryKernel(UnaryOp.divScalar, flat, n) : flat;
+    sq.dispose(); // internal: freed now rather than evicted later
   }
   const norm = reduction === "mean" ? 2 / n : 2;
   const name = "MseLossBackward0";
-  return record(out, name, [x, y], (g) => {
-    const gx = binaryKernel(
-      BinaryOp.mul,
-      unaryKernel(UnaryOp.mulScalar, diff, norm),
-      g,
-    );
+  return record(out, name, [x, y], (g, retain) => {
+    const scaled = unaryKernel(UnaryOp.mulScalar, diff, norm);
+    const gx = binaryKernel(BinaryOp.mul, scaled, g);
+    scaled.dispose();
+    if (!retain) diff.dispose(); // saved only for this rule
     return [
       x.requiresGrad ? gx : null,
       y.requiresGrad ? unaryKernel(UnaryOp.neg, gx) : null,

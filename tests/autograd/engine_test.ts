@@ -398,3 +398,38 @@ Deno.test("a long chain backpropagates without recursion limits", () => {
   y.backward();
   assertEquals(x.grad!.item(), 1);
 });
+
+Deno.test("engine: leaves never share an adopted gradient", () => {
+  for (const n of [3, 100]) {
+    const a = tensor(new Float32Array(n).fill(1), { requiresGrad: true });
+    const b = tensor(new Float32Array(n).fill(2), { requiresGrad: true });
+    a.add(b).backward(ones(n)); // AddBackward hands the same gradient to both
+    noGrad(() => a.grad!.zero_());
+    assertEquals([...b.grad!.toFloat32Array()], new Array(n).fill(1));
+  }
+});
+
+Deno.test("engine: the gradient passed to backward is never adopted or freed", () => {
+  for (const n of [3, 100]) {
+    const a = tensor(new Float32Array(n).fill(1), { requiresGrad: true });
+    const g = ones(n).mul(3);
+    a.mul(1).backward(g);
+    a.add(0).backward(g);
+    noGrad(() => a.grad!.zero_());
+    assertEquals([...g.toFloat32Array()], new Array(n).fill(3));
+  }
+});
+
+Deno.test("engine: intermediate gradients are freed during backward", () => {
+  const x = tensor(new Float32Array(4096).fill(0.5), { requiresGrad: true });
+  const y = x.mul(2).exp().add(1).sqrt().sum();
+  const before = memoryStats().disposedTensors;
+  y.backward();
+  assert(memoryStats().disposedTensors > before, "some were freed");
+  // and the result is still right: d/dx sqrt(e^(2x) + 1) = e^(2x) / sqrt(e^(2x) + 1)
+  const e = Math.exp(1);
+  const expected = e / Math.sqrt(e + 1);
+  for (const v of x.grad!.toFloat32Array()) {
+    assert(Math.abs(v - expected) < 1e-5, `${v} vs ${expected}`);
+  }
+});
