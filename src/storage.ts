@@ -223,7 +223,12 @@ export class Storage {
   /** Frees the bytes now; any later use throws. */
   dispose(): void {
     if (this.disposed) return;
-    if (this.ptr >= 0 && this.numel > 0) unlink(this);
+    if (this.ptr >= 0 && this.numel > 0) {
+      unlink(this);
+      // the block just below the cursor (a temporary freed right after use):
+      // the next output takes its place, while it is still in cache
+      if (this.ptr + blockBytes(this) === cursor) cursor = this.ptr;
+    }
     this.ptr = -1;
     this.host = null;
     this.hostValid = false;

@@ -143,3 +143,23 @@ Deno.test("storage: setMemoryBudget validates its argument", () => {
   assertThrows(() => setMemoryBudget(-1), RangeError, "budget");
   assertThrows(() => setMemoryBudget(NaN), RangeError, "budget");
 });
+
+Deno.test("storage: a freed temporary's block is reused by the next output", () => {
+  const a = rand(4096), b = rand(4096);
+  const av = a.toFloat32Array(), bv = b.toFloat32Array();
+  for (let i = 0; i < 50; i++) {
+    const t = a.add(b);
+    t.dispose();
+    const u = a.mul(b);
+    assertClose(
+      u.toFloat32Array(),
+      av.map((x, j) => Math.fround(x * bv[j])),
+      0,
+      0,
+      "product",
+    );
+    u.dispose();
+  }
+  assertClose(a.toFloat32Array(), av, 0, 0, "a intact");
+  assertClose(b.toFloat32Array(), bv, 0, 0, "b intact");
+});
