@@ -10,9 +10,20 @@ export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
 
+/**
+ * `n` copies of `value` in a packed array. Shapes and strides are always
+ * built this way (never `new Array(n)`, which makes a holey array), so every
+ * shape array has the same elements kind and shape code stays monomorphic.
+ */
+export function packedArray(n: number, value: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(value);
+  return out;
+}
+
 /** Row-major strides (in elements) of a contiguous tensor of `shape`. */
 export function contiguousStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
+  const strides = packedArray(shape.length, 0);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     strides[i] = s;
@@ -75,7 +86,7 @@ export function broadcastShapes(
   b: readonly number[],
 ): number[] {
   const n = Math.max(a.length, b.length);
-  const out = new Array<number>(n);
+  const out = packedArray(n, 0);
   for (let i = 0; i < n; i++) {
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;
@@ -100,7 +111,7 @@ export function broadcastStrides(
   strides: readonly number[],
   target: readonly number[],
 ): number[] {
-  const out = new Array<number>(target.length).fill(0);
+  const out = packedArray(target.length, 0);
   const off = target.length - shape.length;
   for (let i = 0; i < shape.length; i++) {
     out[off + i] = shape[i] === 1 && target[off + i] !== 1 ? 0 : strides[i];

@@ -634,7 +634,7 @@ export function inferShape(numel: number, shape: readonly number[]): number[] {
         `shape '${formatShape(shape)}' is invalid for input of size ${numel}`,
       );
     }
-    out[infer] = numel / known;
+    out[infer] = (numel / known) | 0; // an integer, kept a small integer
   } else if (known !== numel) {
     throw new RangeError(
       `shape '${formatShape(shape)}' is invalid for input of size ${numel}`,

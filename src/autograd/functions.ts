@@ -30,6 +30,7 @@ import {
   formatShape,
   isContiguous,
   normalizeDim,
+  packedArray,
   sameShape,
   shapeSize,
 } from "../shape.ts";
@@ -538,7 +539,7 @@ export function extreme(
   const inShape = a.shape;
   values = record(values, isMax ? "MaxBackward0" : "MinBackward0", [a], (g) => {
     // scatter g to the selected positions: a one-hot mask along d
-    const positions = new Array<number>(inShape.length).fill(1);
+    const positions = packedArray(inShape.length, 1);
     positions[d] = inShape[d];
     const ar = reshapeRaw(aranged(inShape[d]), positions);
     const mask = binaryKernel(BinaryOp.eq, ar, reshapeRaw(idx, kept));
@@ -598,7 +599,7 @@ function viewStrides(
   target: readonly number[],
 ): number[] | null {
   const numel = shapeSize(shape);
-  const out = new Array<number>(target.length);
+  const out = packedArray(target.length, 0);
   // a 0-d tensor (one element) views as any all-ones shape
   if (shape.length === 0) return out.fill(1);
   if (numel === 0) {
@@ -677,7 +678,7 @@ export function permute(a: Tensor, dims: number[], name: string): Tensor {
   const shape = dims.map((d) => a.shape[d]);
   const strides = dims.map((d) => a._strides[d]);
   const out = Tensor._fromStorage(a._storage, shape, strides, a._offset);
-  const inverse = new Array<number>(dims.length);
+  const inverse = packedArray(dims.length, 0);
   for (let i = 0; i < dims.length; i++) inverse[dims[i]] = i;
   return record(out, name, [a], (g) => [
     Tensor._fromStorage(
@@ -697,8 +698,8 @@ export function expand(a: Tensor, size: number[]): Tensor {
     );
   }
   const lead = size.length - a.ndim;
-  const shape = new Array<number>(size.length);
-  const strides = new Array<number>(size.length);
+  const shape = packedArray(size.length, 0);
+  const strides = packedArray(size.length, 0);
   for (let i = 0; i < size.length; i++) {
     const want = size[i];
     if (i < lead) {
