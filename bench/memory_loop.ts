@@ -15,16 +15,7 @@ const iters = Number(Deno.args[1] ?? 100000);
 const MiB = 1024 * 1024;
 
 function rssMiB(): number {
-  const m = Deno.memoryUsage();
-  if (Deno.env.get("MEMDEBUG")) {
-    console.log(
-      (m.rss / MiB).toFixed(0),
-      (m.heapUsed / MiB).toFixed(0),
-      (m.heapTotal / MiB).toFixed(0),
-      (m.external / MiB).toFixed(0),
-    );
-  }
-  return m.rss / MiB;
+  return Deno.memoryUsage().rss / MiB;
 }
 
 /** Runs the loop, sampling RSS at 10 points; returns the samples (MiB). */
