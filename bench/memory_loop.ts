@@ -5,14 +5,16 @@
  *   deno run bench/memory_loop.ts small 1000000   (1,000-element tensors)
  *   deno run bench/memory_loop.ts large 2000      (4 MiB tensors)
  *   deno run bench/memory_loop.ts train 1000000   (linear regression steps)
+ *   deno run bench/memory_loop.ts small 1000000 32   (with a 32 MiB working area)
  *
  * @module
  */
-import { memoryStats, rand, tensor } from "../mod.ts";
+import { memoryStats, rand, setMemoryBudget, tensor } from "../mod.ts";
 
 const mode = Deno.args[0] ?? "small";
 const iters = Number(Deno.args[1] ?? 100000);
 const MiB = 1024 * 1024;
+if (Deno.args[2]) setMemoryBudget(Number(Deno.args[2]) * MiB);
 
 function rssMiB(): number {
   return Deno.memoryUsage().rss / MiB;
