@@ -7,13 +7,8 @@
  * @module
  */
 import { BinaryOp, kernels, ReduceOp, UnaryOp } from "./wasm.ts";
-import {
-  beginOp,
-  descriptor,
-  type HostData,
-  scratchPtr,
-  Storage,
-} from "./storage.ts";
+import { beginOp, descriptor, type HostData, Storage } from "./storage.ts";
+import { matmulParallel } from "./matmul_threads.ts";
 import {
   broadcastShapes,
   broadcastStrides,
@@ -287,7 +282,7 @@ export function matmulKernel(
     if (total > 0 && k === 0) kernels.fill(out.ptr, total, 0);
     const o = out;
     run = (offA, offB, i) =>
-      kernels.matmul(
+      matmulParallel(
         m,
         n,
         k,
@@ -299,7 +294,6 @@ export function matmulKernel(
         csb,
         o.ptr + i * m * n * 4,
         0,
-        scratchPtr,
       );
   }
   if (total === 0 || k === 0) return wrap(out, outShape);

@@ -28,7 +28,7 @@
  *
  * @module
  */
-import { kernels } from "./wasm.ts";
+import { kernels, maxThreads } from "./wasm.ts";
 
 const ALIGN = 64;
 /** Evicted blocks up to this many elements go back to a plain array. */
@@ -49,10 +49,16 @@ const memory = kernels.memory;
 const descBase = kernels.heapBase();
 const stagingPtr = descBase + DESC_BYTES;
 let stagingUsed = 0;
-/** Start of the matmul kernel's packing scratch (see assembly/matmul.ts). */
+/**
+ * Start of the matmul kernel's packing scratch (see assembly/matmul.ts): one
+ * region per thread that may run it (see matmul_threads.ts), `scratchStride`
+ * bytes apart; pages a thread never touches cost no physical memory.
+ */
 export const scratchPtr: number = stagingPtr + STAGING_BYTES;
-const areaBase = (scratchPtr + kernels.matmulScratchBytes() + ALIGN - 1) &
-  ~(ALIGN - 1);
+/** Bytes between the threads' scratch regions. */
+export const scratchStride: number =
+  (kernels.matmulScratchBytes() + ALIGN - 1) & ~(ALIGN - 1);
+const areaBase = scratchPtr + scratchStride * maxThreads;
 
 if (memory.buffer.byteLength < areaBase) {
   memory.grow(Math.ceil((areaBase - memory.buffer.byteLength) / PAGE));

@@ -4,13 +4,21 @@
  * pointer is a byte offset into `memory`, and every check happens before the
  * call (see ../assembly/).
  *
+ * The module imports its memory: a shared one where matmul can use worker
+ * threads (see matmul_threads.ts), a plain one elsewhere, from the same
+ * bytes.
+ *
  * @module
  */
 // A fully pinned specifier, not an import-map name: code imported from a URL
 // ignores our deno.json, so the one runtime dependency is spelled out here.
 // deno-lint-ignore no-import-prefix
 import { instantiateSync } from "npm:@assemblyscript/loader@0.28.20";
-import { relaxedWasmBase64, simdWasmBase64 } from "./_wasm/kernels.ts";
+import {
+  memoryFlagOffsets,
+  relaxedWasmPatch,
+  simdWasmBase64,
+} from "./_wasm/kernels.ts";
 
 /** The raw kernel exports; see the matching files in ../assembly/. */
 export interface Kernels {
@@ -256,14 +264,82 @@ export const relaxedSimdSupported: boolean = WebAssembly.validate(
 /** The two builds of the kernels. */
 export type KernelVariant = "simd" | "relaxed";
 
-/** Instantiates one build of the kernels (the library uses `kernels`). */
-export function instantiateKernels(variant: KernelVariant): Kernels {
-  const bytes = decodeBase64(
-    variant === "relaxed" ? relaxedWasmBase64 : simdWasmBase64,
+// Memory limits, as declared by the modules' memory import (asconfig.json).
+const INITIAL_PAGES = 16;
+const MAXIMUM_PAGES = 65536;
+/** At most this many threads: each has a packing scratch (storage.ts). */
+const MAX_THREADS = 8;
+
+/** The bytes of one build, before the memory flag is set. */
+export function kernelBytes(variant: KernelVariant): Uint8Array<ArrayBuffer> {
+  const simd = decodeBase64(simdWasmBase64);
+  if (variant === "simd") return simd;
+  // a copy of byte ranges of the SIMD build and inserted bytes (see
+  // scripts/build_wasm.ts)
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (let i = 0; i < relaxedWasmPatch.length; i++) {
+    const p = relaxedWasmPatch[i];
+    const part = typeof p === "string"
+      ? decodeBase64(p)
+      : simd.subarray(p, p + (relaxedWasmPatch[++i] as number));
+    parts.push(part);
+    size += part.length;
+  }
+  const out = new Uint8Array(size);
+  size = 0;
+  for (const part of parts) {
+    out.set(part, size);
+    size += part.length;
+  }
+  return out;
+}
+
+/**
+ * Compiles one build. The builds import a shared memory (so that worker
+ * threads can run kernels on it); with `shared` false, the import's limits
+ * flag is rewritten to plain (0x03 -> 0x01, offset recorded by the build),
+ * for hosts without SharedArrayBuffer: one build serves both cases.
+ */
+export function compileKernels(
+  variant: KernelVariant,
+  shared: boolean,
+): WebAssembly.Module {
+  const bytes = kernelBytes(variant);
+  if (!shared) bytes[memoryFlagOffsets[variant]] = 0x01;
+  return new WebAssembly.Module(bytes);
+}
+
+/** A new memory for the kernels, shared between threads or not. */
+export function createKernelMemory(shared: boolean): WebAssembly.Memory {
+  return new WebAssembly.Memory({
+    initial: INITIAL_PAGES,
+    maximum: MAXIMUM_PAGES,
+    shared,
+  });
+}
+
+/**
+ * Instantiates one build of the kernels on its own new memory (the library
+ * uses `kernels`; this is for tests and benchmarks).
+ */
+export function instantiateKernels(
+  variant: KernelVariant,
+  shared = false,
+): Kernels {
+  return instantiateOn(
+    compileKernels(variant, shared),
+    createKernelMemory(shared),
   );
+}
+
+function instantiateOn(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+): Kernels {
   // the loader instantiates; the raw exports (not its wrappers) are what
   // every hot path calls
-  return instantiateSync(new WebAssembly.Module(bytes), {}).instance
+  return instantiateSync(module, { env: { memory } }).instance
     .exports as unknown as Kernels;
 }
 
@@ -272,5 +348,46 @@ export const kernelVariant: KernelVariant = relaxedSimdSupported
   ? "relaxed"
   : "simd";
 
+/** A shared memory where worker threads are possible, else null. */
+function sharedMemoryOrNull(): WebAssembly.Memory | null {
+  if (
+    typeof Worker !== "function" ||
+    typeof SharedArrayBuffer !== "function" ||
+    (globalThis.navigator?.hardwareConcurrency ?? 1) < 2
+  ) return null;
+  try {
+    // the caller blocks in Atomics.wait while workers run (a browser's main
+    // thread may not), and a shared memory reserves its maximum up front (a
+    // host may refuse)
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return createKernelMemory(true);
+  } catch {
+    return null;
+  }
+}
+
+const sharedMemory = sharedMemoryOrNull();
+
+/**
+ * Whether this host can run matmul on worker threads: it has `Worker`,
+ * `SharedArrayBuffer` and more than one core (edge hosts lack the first
+ * two; they get a plain memory and one thread).
+ */
+export const threadsSupported: boolean = sharedMemory !== null;
+
+/** How many threads (the caller's included) matmul may use; 1 if unsupported. */
+export const maxThreads: number = threadsSupported
+  ? Math.min(MAX_THREADS, navigator.hardwareConcurrency)
+  : 1;
+
+/** The compiled module of the build in use (workers instantiate it too). */
+export const kernelModule: WebAssembly.Module = compileKernels(
+  kernelVariant,
+  threadsSupported,
+);
+
 /** The kernels, instantiated once. */
-export const kernels: Kernels = instantiateKernels(kernelVariant);
+export const kernels: Kernels = instantiateOn(
+  kernelModule,
+  sharedMemory ?? createKernelMemory(false),
+);
