@@ -13,6 +13,7 @@ import {
   broadcastShapes,
   broadcastStrides,
   collapseDims,
+  concatShape,
   contiguousStrides,
   isContiguous,
   sameShape,
@@ -191,7 +192,7 @@ export function reduceRun(
   const outer = shapeSize(shape.slice(0, start));
   const r = shapeSize(shape.slice(start, end));
   const inner = shapeSize(shape.slice(end));
-  const outShape = [...shape.slice(0, start), ...shape.slice(end)];
+  const outShape = concatShape(shape.slice(0, start), shape.slice(end));
   if (src.numel() <= TINY) {
     const ss = src._storage;
     const r2 = reduceHost(
@@ -233,7 +234,7 @@ export function matmulKernel(
 ): Tensor {
   const ar = a.ndim, br = b.ndim;
   const m = a.shape[ar - 2], k = a.shape[ar - 1], n = b.shape[br - 1];
-  const outShape = [...batch, m, n];
+  const outShape = concatShape(batch, [m, n]);
   const count = shapeSize(batch);
   const total = count * m * n;
   const flat = batch.length === 0;

@@ -9,6 +9,7 @@ import { Storage } from "./storage.ts";
 import {
   checkShape,
   contiguousStrides,
+  copyShape,
   formatShape,
   isContiguous,
   normalizeDim,
@@ -372,7 +373,7 @@ export class Tensor {
   /** Inserts a dim of size 1 at `dim` (a view). */
   unsqueeze(dim: number): Tensor {
     const d = normalizeDim(dim, this.ndim + 1);
-    const shape = [...this.#shape];
+    const shape = copyShape(this.#shape);
     shape.splice(d, 0, 1);
     return F.reshape(this, shape, true, "UnsqueezeBackward0");
   }
@@ -381,10 +382,11 @@ export class Tensor {
   squeeze(dim?: number): Tensor {
     let shape: number[];
     if (dim === undefined) {
-      shape = this.#shape.filter((s) => s !== 1);
+      shape = [];
+      for (const s of this.#shape) if (s !== 1) shape.push(s);
     } else {
       const d = normalizeDim(dim, this.ndim);
-      shape = [...this.#shape];
+      shape = copyShape(this.#shape);
       if (this.ndim > 0 && shape[d] === 1) shape.splice(d, 1);
     }
     return F.reshape(this, shape, true, "SqueezeBackward0");
@@ -602,7 +604,8 @@ export class Tensor {
 }
 
 function flattenArgs(args: (number | readonly number[])[]): number[] {
-  if (args.length === 1 && Array.isArray(args[0])) return [...args[0]];
+  // a plain copy: values are validated (and made packed shapes) by the caller
+  if (args.length === 1 && Array.isArray(args[0])) return args[0].slice();
   for (const a of args) {
     if (typeof a !== "number") {
       throw new TypeError(
@@ -630,7 +633,7 @@ export function inferShape(numel: number, shape: readonly number[]): number[] {
       throw new RangeError(`invalid shape dimension ${d}`);
     } else known *= d;
   }
-  const out = [...shape];
+  const out = copyShape(shape);
   if (infer >= 0) {
     if (known === 0 || numel % known !== 0) {
       throw new RangeError(
@@ -692,7 +695,7 @@ export function tensor(
   options?: TensorDataOptions,
 ): Tensor {
   if (data instanceof Tensor) {
-    return leaf(data.toFloat32Array(), [...data.shape], options);
+    return leaf(data.toFloat32Array(), copyShape(data.shape), options);
   }
   if (typeof data === "number") {
     if (options?.shape && shapeSize(options.shape) !== 1) {
@@ -815,12 +818,12 @@ export function full(
 
 /** Zeros with the shape of `t`. */
 export function zerosLike(t: Tensor, options?: TensorOptions): Tensor {
-  return zeros([...t.shape], options ?? {});
+  return zeros(copyShape(t.shape), options ?? {});
 }
 
 /** Ones with the shape of `t`. */
 export function onesLike(t: Tensor, options?: TensorOptions): Tensor {
-  return ones([...t.shape], options ?? {});
+  return ones(copyShape(t.shape), options ?? {});
 }
 
 /**

@@ -26,7 +26,9 @@ import {
 import { Storage } from "../storage.ts";
 import {
   broadcastShapes,
+  concatShape,
   contiguousStrides,
+  copyShape,
   formatShape,
   isContiguous,
   normalizeDim,
@@ -419,7 +421,7 @@ function sumDims(a: Tensor, dims: number[], keepdim: boolean): Tensor {
     end = start;
   }
   if (keepdim) {
-    const shape = [...a.shape];
+    const shape = copyShape(a.shape);
     for (const d of dims) shape[d] = 1;
     t = reshapeRaw(t, shape);
   }
@@ -427,7 +429,7 @@ function sumDims(a: Tensor, dims: number[], keepdim: boolean): Tensor {
 }
 
 function keptShape(shape: readonly number[], dims: number[]): number[] {
-  const s = [...shape];
+  const s = copyShape(shape);
   for (const d of dims) s[d] = 1;
   return s;
 }
@@ -840,7 +842,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   const x2 = x.ndim === 2 ? x : reshapeRaw(x, [rows, inF]);
   const out2 = matmulKernel(x2, transposed(w), []);
   if (b !== null) addRowVector(out2, b);
-  const out = x.ndim === 2 ? out2 : reshapeRaw(out2, [...lead, outF]);
+  const out = x.ndim === 2 ? out2 : reshapeRaw(out2, concatShape(lead, [outF]));
   const inputs = b !== null ? [x, w, b] : [x, w];
   return record(
     out,

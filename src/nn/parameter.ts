@@ -6,6 +6,7 @@
 import { Tensor, type TensorOptions } from "../tensor.ts";
 import { formatTensor } from "../format.ts";
 import { noGrad } from "../autograd/engine.ts";
+import { copyShape } from "../shape.ts";
 
 /**
  * A tensor that is a module's learnable weight: it requires grad by default
@@ -32,7 +33,12 @@ export class Parameter extends Tensor {
       );
     }
     const src = data.isContiguous() ? data : noGrad(() => data.contiguous());
-    super(src._storage, [...src.shape], [...src._strides], src._offset);
+    super(
+      src._storage,
+      copyShape(src.shape),
+      copyShape(src._strides),
+      src._offset,
+    );
     this.requiresGrad = options.requiresGrad ?? true;
   }
 
