@@ -4,27 +4,36 @@
  * Why this design. Users write plain synchronous `for` loops. Inside such a
  * loop V8 never runs `FinalizationRegistry` callbacks (they are tasks) and a
  * `WeakRef` made in the loop keeps its target alive until the loop ends, so
- * if tensor bytes lived in WASM memory and were freed by finalizers, memory
- * would grow with every iteration (measured: a 1,000-element op in a loop
- * grows WASM memory by 4 KB per iteration, then fails at 4 GiB). Plain JS
+ * tensor bytes kept in WASM memory and freed by finalizers would pile up for
+ * the whole loop. Measured here: even registering each tensor with a
+ * FinalizationRegistry (to count them) grew RSS by about 1 KB per tensor in
+ * such a loop and cost microseconds per registration. Plain JS
  * `ArrayBuffer`s, by contrast, are collected mid-loop. Hence:
  *
- * - A tensor's bytes are owned by its `Storage`: a GC-managed host
- *   `Float32Array`, and/or a block in WASM memory (its resident copy).
+ * - A tensor's bytes are owned by its `Storage`: a GC-managed host array,
+ *   and/or a block in WASM memory (its resident copy).
  * - WASM memory is a bounded working area of `budget` bytes that kernels run
  *   in. New outputs are placed by a cursor that sweeps the area like a clock;
  *   a block the cursor reaches is skipped if it is pinned by the running op or
  *   was used since the last sweep (second chance), and evicted otherwise.
  *   Eviction copies the block to its host buffer first when the host copy is
  *   stale, so no data is ever lost, and a dropped tensor's host buffer is
- *   ordinary garbage.
+ *   ordinary garbage. That copy is the price of not knowing which tensors
+ *   are dead: a loop that drops 4 MB outputs pays one 4 MB copy (and a fresh
+ *   host allocation) per output, which `dispose()`/`using` avoid.
  * - Hot tensors (parameters, optimizer state, recent outputs) stay resident,
  *   so chains of ops run without copies; cold ones cost one copy out and one
  *   copy in when next used.
+ * - Tiny tensors (at most 16 elements) never take a block: host_kernels.ts
+ *   computes them in JS on plain arrays; when a kernel must read one, it is
+ *   copied to a per-op staging area instead.
+ * - Freed blocks are reused early where that is cheap: a temporary disposed
+ *   right after use gives its block back to the next output, and backward
+ *   frees the gradients it made as soon as nothing refers to them
+ *   (autograd/engine.ts).
  *
  * WASM memory only grows (never shrinks) and only up to the budget, unless a
  * single op's operands need more than that, when it grows just enough.
- * `dispose()` frees a block at once for those who want determinism.
  *
  * @module
  */
