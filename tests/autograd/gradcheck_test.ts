@@ -26,20 +26,13 @@ import {
   tensor,
 } from "../../mod.ts";
 import { assert, assertEquals } from "../_assert.ts";
+import { seededRandom } from "../support/random.ts";
 
 const H = 1e-2;
 const RTOL = 1e-2;
 const ATOL = 1e-3;
 
-let state = 20240611;
-function random(): number {
-  // mulberry32: shapes and values are the same on every run
-  state = (state + 0x6d2b79f5) | 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const random = seededRandom(20240611);
 
 /** A random dim size in [2, 4]. */
 const smallDim = () => 2 + Math.floor(random() * 3);

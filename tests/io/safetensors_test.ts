@@ -5,6 +5,7 @@ import {
 } from "../../src/io/safetensors.ts";
 import { arange, rand, type Tensor, tensor, zeros } from "../../mod.ts";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
+import { seededRandom } from "../support/random.ts";
 
 const FIXTURES = new URL(
   "../../../shared/fixtures/safetensors/",
@@ -168,17 +169,6 @@ function isFormatError(e: unknown): boolean {
     e.message.startsWith("Invalid safetensors file: ");
 }
 
-/** A seeded PRNG (mulberry32), so every run fuzzes the same variants. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 // ---- files written by the reference library ----
 
 interface FixtureRow {
@@ -264,7 +254,7 @@ Deno.test("safetensors: writes the bytes the reference library writes", () => {
 });
 
 Deno.test("safetensors: round trip keeps names, shapes, values and metadata", () => {
-  const rnd = prng(7);
+  const rnd = seededRandom(7);
   const named: [string, Tensor][] = [
     ["0", tensor(3.5)],
     ["10", zeros(0, 3)],
@@ -323,7 +313,7 @@ Deno.test("safetensors: loaded tensors are copies of the file", () => {
 
 Deno.test("safetensors: reads every dtype, in any header order, with extra fields", () => {
   const dtypes = Object.keys(SIZES);
-  const rnd = prng(11);
+  const rnd = seededRandom(11);
   const header: Record<string, unknown> = { __metadata__: null };
   const parts: Uint8Array[] = [];
   let offset = 0;
@@ -767,7 +757,7 @@ Deno.test("safetensors: rejects input that is not a Uint8Array", () => {
 // ---- random mutations of valid files ----
 
 function mixedFile(): Uint8Array {
-  const rnd = prng(3);
+  const rnd = seededRandom(3);
   const specs: [string, string, number[]][] = [
     ["w.f16", "F16", [3, 2]],
     ["w.bf16", "BF16", [2, 2]],
@@ -888,7 +878,7 @@ Deno.test("safetensors: 6000 random mutations each load correctly or throw a cle
     }),
   ];
   for (const base of bases) checkAgainstOracle(base, loadSafetensors(base));
-  const rnd = prng(20240607);
+  const rnd = seededRandom(20240607);
   let loaded = 0, rejected = 0;
   for (let i = 0; i < 6000; i++) {
     const bytes = mutate(bases[i % bases.length], rnd);

@@ -10,18 +10,11 @@
 // PyTorch-level accuracy (glibc/Sleef are within 1-3 ulps too).
 import { add, div, pow, sub, type Tensor, tensor } from "../../mod.ts";
 import { assert, assertEquals } from "../_assert.ts";
+import { seededRandom } from "../support/random.ts";
 
 // ---- test data: a seeded generator, independent of the library's ----
 
-let state = 0x2545f491;
-function random(): number {
-  // mulberry32
-  state = (state + 0x6d2b79f5) | 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const random = seededRandom(0x2545f491);
 
 function uniform(n: number, lo: number, hi: number): Float32Array {
   const out = new Float32Array(n);

@@ -16,16 +16,9 @@ import {
   relaxedSimdSupported,
 } from "../../src/wasm.ts";
 import { assert } from "../_assert.ts";
+import { seededRandom } from "../support/random.ts";
 
-let state = 0x3c6ef372;
-function random(): number {
-  // mulberry32
-  state = (state + 0x6d2b79f5) | 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const random = seededRandom(0x3c6ef372);
 
 /** A matrix operand: element (i, j) at float index i * rs + j * cs. */
 interface Layout {

@@ -5,16 +5,9 @@
 // PyTorch's rules; and the accuracy of long sums.
 import { type Tensor, tensor } from "../../mod.ts";
 import { assert, assertEquals } from "../_assert.ts";
+import { seededRandom } from "../support/random.ts";
 
-let state = 0x9e3779b9;
-function random(): number {
-  // mulberry32, independent of the library's generator
-  state = (state + 0x6d2b79f5) | 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const random = seededRandom(0x9e3779b9);
 
 function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);

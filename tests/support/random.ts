@@ -1,0 +1,18 @@
+/**
+ * A seeded generator for test data (mulberry32), independent of the
+ * library's own: every run draws the same shapes and values.
+ *
+ * @module
+ */
+
+/** A function returning uniform floats in [0, 1), seeded by `seed`. */
+export function seededRandom(seed: number): () => number {
+  let state = seed | 0;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
