@@ -9,6 +9,7 @@
  * @module
  */
 import { BinaryOp, ReduceOp, UnaryOp } from "./wasm.ts";
+import { isContiguous } from "./shape.ts";
 
 /** Tensors with at most this many elements are computed here. */
 export const TINY = 16;
@@ -101,19 +102,6 @@ export function unaryScalar(
   throw new Error(`unknown unary op ${op}`);
 }
 
-/** Whether `strides` walk `shape` densely in row-major order. */
-function isDense(
-  shape: readonly number[],
-  strides: readonly number[],
-): boolean {
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    if (shape[d] !== 1 && strides[d] !== s) return false;
-    s *= shape[d];
-  }
-  return true;
-}
-
 function isZero(strides: readonly number[]): boolean {
   for (let d = 0; d < strides.length; d++) if (strides[d] !== 0) return false;
   return true;
@@ -148,7 +136,7 @@ export function binaryHost(
   p: number,
 ): number[] {
   const o = new Array<number>(numel);
-  const ca = isDense(shape, sa), cb = isDense(shape, sb);
+  const ca = isContiguous(shape, sa), cb = isContiguous(shape, sb);
   if (ca && cb) {
     for (let i = 0; i < numel; i++) {
       o[i] = binaryScalar(op, a[aOff + i], b[bOff + i], p);
@@ -181,7 +169,7 @@ export function unaryHost(
   q: number,
 ): number[] {
   const o = new Array<number>(numel);
-  if (isDense(shape, sa)) {
+  if (isContiguous(shape, sa)) {
     for (let i = 0; i < numel; i++) o[i] = unaryScalar(op, a[aOff + i], p, q);
   } else {
     for (let i = 0; i < numel; i++) {

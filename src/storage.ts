@@ -38,10 +38,9 @@
  * @module
  */
 import { kernels, maxThreads } from "./wasm.ts";
+import { TINY } from "./host_kernels.ts";
 
 const ALIGN = 64;
-/** Evicted blocks up to this many elements go back to a plain array. */
-const TINY_HOST = 16;
 /**
  * At most this many blocks stay resident: each costs a small JS object, and
  * without a cap an area full of one-element tensors would hold millions.
@@ -174,7 +173,7 @@ export class Storage {
       // A tiny operand that only needs reading is staged for this op instead
       // of taking a block: no placement, no eviction, its host copy stays.
       if (
-        this.numel <= TINY_HOST && stagingUsed + STAGE_SLOT <= STAGING_BYTES
+        this.numel <= TINY && stagingUsed + STAGE_SLOT <= STAGING_BYTES
       ) {
         const p = stagingPtr + stagingUsed;
         stagingUsed += STAGE_SLOT;
@@ -182,8 +181,7 @@ export class Storage {
         for (let i = 0, k = p >>> 2; i < this.numel; i++) heap[k + i] = host[i];
         return p;
       }
-      place(this);
-      heapF32().set(this.host!, this.ptr >>> 2);
+      this.load();
     } else {
       this.pin = epoch;
       this.used = true;
@@ -191,31 +189,19 @@ export class Storage {
     return this.ptr;
   }
 
+  /** Places the host copy in a block of the working area (pinned). */
+  private load(): void {
+    place(this);
+    heapF32().set(this.host!, this.ptr >>> 2);
+  }
+
   /** Like acquire(), for a kernel that writes in place: the host copy goes stale. */
   acquireForWrite(): number {
-    if (this.ptr < 0 && !this.disposed && this.numel > 0) {
-      place(this);
-      heapF32().set(this.host!, this.ptr >>> 2);
-    }
+    // a write target takes a block even when tiny (never the staging area)
+    if (this.ptr < 0 && !this.disposed && this.numel > 0) this.load();
     const p = this.acquire();
     this.hostValid = false;
     return p;
-  }
-
-  /**
-   * The current values: a view of WASM memory (valid until the next op) when
-   * resident, else the host buffer. Copy it before keeping it.
-   */
-  view(): Float32Array {
-    if (this.disposed) {
-      throw new ReferenceError("Cannot use a tensor after dispose()");
-    }
-    if (this.ptr >= 0 && this.numel > 0) {
-      const start = this.ptr >>> 2;
-      return heapF32().subarray(start, start + this.numel);
-    }
-    const host = this.host!;
-    return host instanceof Float32Array ? host : Float32Array.from(host);
   }
 
   /**
@@ -256,7 +242,7 @@ export class Storage {
     if (this.hostValid || this.ptr < 0) return;
     const start = this.ptr >>> 2;
     const heap = heapF32();
-    if (this.numel <= TINY_HOST) {
+    if (this.numel <= TINY) {
       // a plain array: far cheaper to allocate than a typed array
       const host = new Array<number>(this.numel);
       for (let i = 0; i < this.numel; i++) host[i] = heap[start + i];
