@@ -20,19 +20,26 @@ function sumContiguous(a: usize, n: i32): f32 {
   let i = 0;
   while (i < n) {
     const end = min(n, i + BLOCK);
-    let s0 = f32x4.splat(0);
-    let s1 = f32x4.splat(0);
-    let s2 = f32x4.splat(0);
-    let s3 = f32x4.splat(0);
-    for (; i + 16 <= end; i += 16) {
-      const p = a + (<usize>i << 2);
+    // eight independent sums: enough adds in flight to read at the cache's
+    // speed (four left it waiting on the adds' latency)
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+    let p = a + (<usize>i << 2);
+    const stop = p + (<usize>((end - i) & ~31) << 2);
+    while (p < stop) {
       s0 = f32x4.add(s0, v128.load(p));
       s1 = f32x4.add(s1, v128.load(p, 16));
       s2 = f32x4.add(s2, v128.load(p, 32));
       s3 = f32x4.add(s3, v128.load(p, 48));
+      s4 = f32x4.add(s4, v128.load(p, 64));
+      s5 = f32x4.add(s5, v128.load(p, 80));
+      s6 = f32x4.add(s6, v128.load(p, 96));
+      s7 = f32x4.add(s7, v128.load(p, 112));
+      p += 128;
     }
+    i += (end - i) & ~31;
     for (; i + 4 <= end; i += 4) s0 = f32x4.add(s0, v128.load(a + (<usize>i << 2)));
-    let s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+    let s = hsum(f32x4.add(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)), f32x4.add(f32x4.add(s4, s5), f32x4.add(s6, s7))));
     for (; i < end; i++) s += load<f32>(a + (<usize>i << 2));
     total += <f64>s;
   }

@@ -109,6 +109,7 @@ const tfjs: Record<string, () => TfPrepared> = {
     };
   },
   "W2 matmul N=64": tfMatmul(64, 64, 64, ""),
+  "W2 matmul N=1024, 1 thread": tfMatmul(1024, 1024, 1024, ""),
   "W2 matmul N=1024": tfMatmul(1024, 1024, 1024, ""),
   "W2' A^T.B N=1024": tfMatmul(1024, 1024, 1024, "a"),
   "W2' A.B^T N=1024": tfMatmul(1024, 1024, 1024, "b"),

@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { kernelModule, kernels, maxThreads } from "./wasm.ts";
+import { kernelModule, kernels, kernelVariant, maxThreads } from "./wasm.ts";
 import { scratchPtr, scratchStride } from "./storage.ts";
 
 /** Below this many multiply-adds (m * n * k), one thread is faster. */
@@ -34,8 +34,11 @@ const MIN_WORK = 1 << 22;
 const IDLE_MS = 200;
 /** Chunks per participating thread: spreads the work when a core is busy. */
 const CHUNKS_PER_THREAD = 2;
-/** Rows of the kernel's register tile; chunks are multiples of it. */
-const MR = 4;
+/**
+ * Rows of the kernel's register tile (assembly/matmul.ts: 6 with fused
+ * multiply-add, else 4); chunks are multiples of it.
+ */
+const MR = kernelVariant === "relaxed" ? 6 : 4;
 
 // Worker states (one Int32 word each).
 const STARTING = 0; // spawned, not yet running its message handler
@@ -146,8 +149,8 @@ export function matmulParallel(
   acc: number,
 ): void {
   // kept whole: n <= 3 may run as matrix-vector products (whose arithmetic
-  // depends on the rows per call), and under 8 rows make no two chunks of
-  // >= 4 rows
+  // depends on the rows per call), and under 2 * MR rows make no two
+  // chunks of whole tiles
   if (
     threadLimit < 2 || broken || m * n * k < minWork || m < 2 * MR ||
     n <= 3 ||

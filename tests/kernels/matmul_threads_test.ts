@@ -83,7 +83,7 @@ Deno.test({
   async fn() {
     const cases: [number, number, number][] = [
       [517, 300, 263], // rows not a multiple of the tile or of the chunks
-      [9, 700, 800], // two chunks, the second with 5 rows
+      [13, 700, 800], // 2-3 chunks of whole tiles (4 or 6 rows), the last one longer
       [256, 1024, 300],
     ];
     for (const [m, n, k] of cases) {
