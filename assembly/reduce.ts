@@ -70,9 +70,56 @@ function extremeContiguous(isMax: bool, a: usize, n: i32, o: usize, oi: usize): 
 // long columns stay accurate too.
 const ROWS: i32 = 64;
 
+@inline function storeF64x2(dst: usize, v: v128): void {
+  store<f32>(dst, <f32>f64x2.extract_lane(v, 0));
+  store<f32>(dst, <f32>f64x2.extract_lane(v, 1), 4);
+}
+
+@inline function promoteHigh(s: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(s, s, 2, 3, 0, 1));
+}
+
 function sumStrided(a: usize, r: i32, inner: i32, o: usize): void {
   const stride = <usize>inner << 2;
   let j = 0;
+  // 16 columns at a time: each row contributes one whole cache line, and
+  // four independent sums hide the adds' latency (one sum per 4 columns
+  // waited on it every row)
+  for (; j + 16 <= inner; j += 16) {
+    const col = a + (<usize>j << 2);
+    let t0 = f64x2.splat(0), t1 = f64x2.splat(0), t2 = f64x2.splat(0), t3 = f64x2.splat(0);
+    let t4 = f64x2.splat(0), t5 = f64x2.splat(0), t6 = f64x2.splat(0), t7 = f64x2.splat(0);
+    let k = 0;
+    while (k < r) {
+      const end = min(r, k + ROWS);
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      let p = col + <usize>k * stride;
+      for (; k < end; k++) {
+        s0 = f32x4.add(s0, v128.load(p));
+        s1 = f32x4.add(s1, v128.load(p, 16));
+        s2 = f32x4.add(s2, v128.load(p, 32));
+        s3 = f32x4.add(s3, v128.load(p, 48));
+        p += stride;
+      }
+      t0 = f64x2.add(t0, f64x2.promote_low_f32x4(s0));
+      t1 = f64x2.add(t1, promoteHigh(s0));
+      t2 = f64x2.add(t2, f64x2.promote_low_f32x4(s1));
+      t3 = f64x2.add(t3, promoteHigh(s1));
+      t4 = f64x2.add(t4, f64x2.promote_low_f32x4(s2));
+      t5 = f64x2.add(t5, promoteHigh(s2));
+      t6 = f64x2.add(t6, f64x2.promote_low_f32x4(s3));
+      t7 = f64x2.add(t7, promoteHigh(s3));
+    }
+    const dst = o + (<usize>j << 2);
+    storeF64x2(dst, t0);
+    storeF64x2(dst + 8, t1);
+    storeF64x2(dst + 16, t2);
+    storeF64x2(dst + 24, t3);
+    storeF64x2(dst + 32, t4);
+    storeF64x2(dst + 40, t5);
+    storeF64x2(dst + 48, t6);
+    storeF64x2(dst + 56, t7);
+  }
   for (; j + 4 <= inner; j += 4) {
     const col = a + (<usize>j << 2);
     let lo = f64x2.splat(0);

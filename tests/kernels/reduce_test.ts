@@ -157,6 +157,10 @@ const DIM_CASES: [number[], (number | number[])[]][] = [
   [[2, 17, 3], [1, [0, 2], [0, 1]]],
   [[5, 1000], [0, 1]],
   [[1000, 5], [0, 1]],
+  // columns summed 16, then 4, then 1 at a time; more rows than one
+  // float32 block (64) of the strided sum
+  [[70, 37], [0, 1]],
+  [[3, 130, 19], [1, [0, 1]]],
   [[4, 1, 6, 2], [1, [1, 2], [0, 3], [0, 2], [1, 3]]],
   [[7], [0, [0]]],
   [[0, 3], [0, 1]],
