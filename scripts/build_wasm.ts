@@ -1,11 +1,17 @@
 /**
  * Compiles `assembly/` with AssemblyScript and writes the wasm bytes into
- * `src/_wasm/kernels.ts`, a generated module (base64 + the hash of the
- * sources it came from), so that `mod.ts` works from a URL, offline and under
- * `deno serve` with no file or network permission.
+ * `src/_wasm/kernels.ts`, a generated module (the two builds packed as hex
+ * text, see `lzPack`, and the hash of the sources they came from), so that
+ * `mod.ts` works from a URL, offline and under `deno serve` with no file or
+ * network permission.
  *
  *   deno task build          rebuild src/_wasm/kernels.ts
  *   deno task build --check  rebuild in memory; fail if the committed file differs
+ *
+ * The file is a function of the builds' bytes alone: the packing is the
+ * code below, not a compressor whose output could change with the Deno
+ * that runs this. So the check compares text, which differs exactly when
+ * the builds, the hash or the offsets do.
  *
  * @module
  */
@@ -76,7 +82,7 @@ async function compile(extra: string[]): Promise<Uint8Array> {
  * shared, with a maximum). src/wasm.ts rewrites it to 0x01 (not shared)
  * where threads are unavailable, so one build serves both cases.
  */
-function memoryFlagOffset(wasm: Uint8Array): number {
+export function memoryFlagOffset(wasm: Uint8Array): number {
   let pos = 8;
   const leb = (): number => {
     let v = 0, shift = 0, b: number;
@@ -113,113 +119,104 @@ function memoryFlagOffset(wasm: Uint8Array): number {
   throw new Error("the module does not import its memory");
 }
 
-function base64Lines(wasm: Uint8Array): string {
-  let b64 = "";
-  for (let i = 0; i < wasm.length; i += 0x8000) {
-    b64 += String.fromCharCode(...wasm.subarray(i, i + 0x8000));
-  }
-  const lines = btoa(b64).match(/.{1,100}/g) ?? [];
-  return lines.map((l) => `  "${l}"`).join(" +\n");
-}
-
-/** Shortest run of equal bytes worth a copy instead of literal bytes. */
-const MIN_COPY = 12;
+/**
+ * Shortest repeat that `lzPack` codes as a copy. gzip matches shorter ones
+ * in the literal text nearly as well (the file gzips to within 1% of the
+ * same size for minimums from 12 to 64), so this trades the text's length
+ * (Deno loads ~40 us per KB of TypeScript) against the number of copies
+ * (each costs microseconds to undo on a cold start): 48 gives ~120 copies.
+ */
+const MIN_COPY = 48;
+/** Earlier positions `lzPack` tries for a repeat, the nearest first. */
+const CANDIDATES = 256;
 
 /**
- * Edits that turn `base` into `target`: pairs of numbers (copy `length`
- * bytes from `offset` of `base`) and base64 strings (bytes to insert). The
- * two builds differ only in the functions that use relaxed SIMD, so the
- * relaxed build is stored as a few hundred bytes of edits of the other one.
- * Greedy: at each position, the longest match among base positions that
- * share its first 8 bytes, preferring the one that continues the last copy.
+ * LZ77 without entropy coding (gzip adds that on the wire): a run of
+ * literal bytes (its length, then the bytes), a copy of earlier output (its
+ * length, its distance back), and so on, ending with a run; numbers are
+ * LEB128 (7 bits a byte, low first). Greedy: at each position, the longest
+ * match among the last `CANDIDATES` positions that start with the same 4
+ * bytes. src/wasm.ts's `lzUnpack` undoes it.
+ *
+ * Why this, as hex: the file's size gzipped (as servers send it) and the
+ * time to load it, measured with builds of 29.7 and 30.5 KB and Deno 2.9:
+ * - base64 of the SIMD build and the relaxed one as a patch of it: 16.0 KB
+ *   gzipped. gzip finds the bytes' repeats in base64 only at distances that
+ *   are multiples of 3 bytes.
+ * - hex of both builds: 12.4 KB, but 121 KB of text, and Deno loads a
+ *   TypeScript module at ~40 us per KB (its emit embeds a source map):
+ *   ~3 ms more start-up.
+ * - deflate, in base64: 10.9 KB, but undoing it costs start-up: ~8 ms for
+ *   the first DecompressionStream, ~35 ms for node:zlib, ~3 ms for an
+ *   inflater in TypeScript, whose 3 KB would also outweigh the gain.
+ * - this, as hex: 11.7 KB and 53 KB of text; unpacking takes ~0.5 ms
+ *   (applying the patch took ~1 ms). Copies reach back any distance, so
+ *   the relaxed build is mostly copies of the SIMD one; hex keeps every
+ *   byte aligned, so gzip still finds the repeats in the literal runs.
  */
-function binaryPatch(
-  base: Uint8Array,
-  target: Uint8Array,
-): (number | string)[] {
-  const key = (x: Uint8Array, i: number) =>
-    (x[i] | x[i + 1] << 8 | x[i + 2] << 16 | x[i + 3] << 24) * 31 +
-    (x[i + 4] | x[i + 5] << 8 | x[i + 6] << 16 | x[i + 7] << 24);
-  const index = new Map<number, number[]>();
-  for (let i = 0; i + 8 <= base.length; i++) {
-    const k = key(base, i);
-    const list = index.get(k);
-    if (!list) index.set(k, [i]);
-    else if (list.length < 16) list.push(i);
-  }
-  const matchLength = (b: number, t: number) => {
-    let n = 0;
-    while (
-      b + n < base.length && t + n < target.length &&
-      base[b + n] === target[t + n]
-    ) n++;
-    return n;
-  };
-  const patch: (number | string)[] = [];
-  let literal: number[] = [];
-  let next = -1; // base position right after the last copy
-  for (let t = 0; t < target.length;) {
-    let best = 0, from = -1;
-    if (next >= 0) [best, from] = [matchLength(next, t), next];
-    for (
-      const b of t + 8 <= target.length ? index.get(key(target, t)) ?? [] : []
-    ) {
-      const n = matchLength(b, t);
-      if (n > best) [best, from] = [n, b];
-    }
-    if (best >= MIN_COPY) {
-      if (literal.length) patch.push(btoa(String.fromCharCode(...literal)));
-      literal = [];
-      patch.push(from, best);
-      t += best;
-      next = from + best;
-    } else {
-      literal.push(target[t++]);
-    }
-  }
-  if (literal.length) patch.push(btoa(String.fromCharCode(...literal)));
-  return patch;
-}
-
-/** `binaryPatch`'s inverse, as src/wasm.ts applies it. */
-function applyPatch(base: Uint8Array, patch: (number | string)[]): Uint8Array {
+export function lzPack(data: Uint8Array): Uint8Array {
   const out: number[] = [];
-  for (let i = 0; i < patch.length; i++) {
-    const p = patch[i];
-    if (typeof p === "string") {
-      for (const c of atob(p)) out.push(c.charCodeAt(0));
-    } else {
-      out.push(...base.subarray(p, p + (patch[++i] as number)));
+  const number = (v: number) => {
+    for (; v >= 0x80; v = Math.floor(v / 0x80)) out.push(v & 0x7f | 0x80);
+    out.push(v);
+  };
+  const literals = (from: number, to: number) => {
+    number(to - from);
+    for (let i = from; i < to; i++) out.push(data[i]);
+  };
+  const key = (i: number) =>
+    data[i] | data[i + 1] << 8 | data[i + 2] << 16 | data[i + 3] << 24;
+  const seen = new Map<number, number[]>();
+  const remember = (i: number) => {
+    if (i + 4 > data.length) return;
+    const list = seen.get(key(i));
+    if (list) list.push(i);
+    else seen.set(key(i), [i]);
+  };
+  let run = 0; // where the pending literal run starts
+  for (let i = 0; i < data.length;) {
+    let length = 0, distance = 0;
+    const list = i + MIN_COPY <= data.length ? seen.get(key(i)) ?? [] : [];
+    for (
+      let c = list.length - 1;
+      c >= 0 && c >= list.length - CANDIDATES;
+      c--
+    ) {
+      const j = list[c];
+      let n = 0;
+      while (i + n < data.length && data[j + n] === data[i + n]) n++;
+      if (n > length) [length, distance] = [n, i - j];
     }
+    if (length < MIN_COPY) {
+      remember(i++);
+      continue;
+    }
+    literals(run, i);
+    number(length);
+    number(distance);
+    for (const end = i + length; i < end;) remember(i++);
+    run = i;
   }
+  literals(run, data.length);
   return new Uint8Array(out);
 }
 
-function renderPatch(patch: (number | string)[]): string {
-  const items = patch.map((p) => typeof p === "string" ? `"${p}"` : `${p}`);
-  const lines: string[] = [];
-  let line = " ";
-  for (const item of items) {
-    if (line.length + item.length + 2 > 100) {
-      lines.push(line);
-      line = " ";
-    }
-    line += ` ${item},`;
-  }
-  lines.push(line);
-  return lines.join("\n");
-}
-
-function render(simd: Uint8Array, relaxed: Uint8Array, hash: string): string {
-  const patch = binaryPatch(simd, relaxed);
-  const rebuilt = applyPatch(simd, patch);
-  if (
-    rebuilt.length !== relaxed.length ||
-    rebuilt.some((v, i) => v !== relaxed[i])
-  ) {
-    throw new Error("the relaxed build's patch does not reproduce it");
-  }
+/** The generated file's text. */
+export function render(
+  simd: Uint8Array,
+  relaxed: Uint8Array,
+  hash: string,
+): string {
   const flags = [memoryFlagOffset(simd), memoryFlagOffset(relaxed)];
+  const both = new Uint8Array(simd.length + relaxed.length);
+  both.set(simd);
+  both.set(relaxed, simd.length);
+  const hex = Array.from(
+    lzPack(both),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  // long lines: a line break cuts gzip's matches
+  const lines = (hex.match(/.{1,8192}/g) ?? [""]).map((l) => `  "${l}"`);
   return `// Code generated by scripts/build_wasm.ts from assembly/. DO NOT EDIT.
 // Rebuild with \`deno task build\`; CI checks this file against the sources.
 
@@ -232,18 +229,12 @@ export const wasmSizes = { simd: ${simd.length}, relaxed: ${relaxed.length} };
 /** Offsets of the shared-memory flag byte (0x03) in the two builds. */
 export const memoryFlagOffsets = { simd: ${flags[0]}, relaxed: ${flags[1]} };
 
-/** The kernels built with SIMD, base64-encoded. */
-export const simdWasmBase64 =
-${base64Lines(simd)};
-
 /**
- * The kernels built with relaxed SIMD as well, as edits of the SIMD build:
- * a pair of numbers copies \`length\` bytes from \`offset\` of it, a string
- * inserts its base64-decoded bytes.
+ * The SIMD build followed by the relaxed one, packed (literal runs and
+ * copies; see scripts/build_wasm.ts), as hex.
  */
-export const relaxedWasmPatch: readonly (number | string)[] = [
-${renderPatch(patch)}
-];
+export const wasmPackedHex =
+${lines.join(" +\n")};
 `;
 }
 

@@ -16,8 +16,8 @@
 import { instantiateSync } from "npm:@assemblyscript/loader@0.28.20";
 import {
   memoryFlagOffsets,
-  relaxedWasmPatch,
-  simdWasmBase64,
+  wasmPackedHex,
+  wasmSizes,
 } from "./_wasm/kernels.ts";
 
 /** The raw kernel exports; see the matching files in ../assembly/. */
@@ -203,14 +203,25 @@ export const UnaryOp = {
 /** Reduction op codes (assembly/reduce.ts). */
 export const ReduceOp = { sum: 0, max: 1, min: 2 } as const;
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const fromBase64 = (Uint8Array as unknown as {
-    fromBase64?: (s: string) => Uint8Array<ArrayBuffer>;
-  }).fromBase64;
-  if (fromBase64) return fromBase64(text);
-  const bin = atob(text);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+/**
+ * Bytes from hex text: natively where the engine has `Uint8Array.fromHex`,
+ * else one pair of digits at a time.
+ */
+export function decodeHex(text: string): Uint8Array<ArrayBuffer> {
+  const fromHex = (Uint8Array as unknown as {
+    fromHex?: (s: string) => Uint8Array<ArrayBuffer>;
+  }).fromHex;
+  if (fromHex) return fromHex(text);
+  if (!/^(?:[0-9a-fA-F]{2})*$/.test(text)) throw new SyntaxError("not hex");
+  // "0"-"9" are 0x30-0x39, "a"-"f" 0x61-0x66, "A"-"F" 0x41-0x46
+  const digit = (i: number) => {
+    const c = text.charCodeAt(i);
+    return (c & 0xf) + (c >> 6) * 9;
+  };
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = digit(2 * i) << 4 | digit(2 * i + 1);
+  }
   return out;
 }
 
@@ -270,29 +281,60 @@ const MAXIMUM_PAGES = 65536;
 /** At most this many threads: each has a packing scratch (storage.ts). */
 const MAX_THREADS = 8;
 
-/** The bytes of one build, before the memory flag is set. */
-export function kernelBytes(variant: KernelVariant): Uint8Array<ArrayBuffer> {
-  const simd = decodeBase64(simdWasmBase64);
-  if (variant === "simd") return simd;
-  // a copy of byte ranges of the SIMD build and inserted bytes (see
-  // scripts/build_wasm.ts)
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (let i = 0; i < relaxedWasmPatch.length; i++) {
-    const p = relaxedWasmPatch[i];
-    const part = typeof p === "string"
-      ? decodeBase64(p)
-      : simd.subarray(p, p + (relaxedWasmPatch[++i] as number));
-    parts.push(part);
-    size += part.length;
-  }
+/**
+ * Undoes scripts/build_wasm.ts's `lzPack`: runs of literal bytes and copies
+ * of earlier output, alternately, numbers as LEB128. Throws unless `packed`
+ * unpacks to exactly `size` bytes.
+ */
+export function lzUnpack(
+  packed: Uint8Array,
+  size: number,
+): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size);
-  size = 0;
-  for (const part of parts) {
-    out.set(part, size);
-    size += part.length;
+  const corrupt = () => new Error(`not packed data of ${size} bytes`);
+  let i = 0, o = 0;
+  const number = () => {
+    let v = 0;
+    for (let scale = 1;; scale *= 0x80) {
+      if (i >= packed.length) throw corrupt();
+      const b = packed[i++];
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+    }
+  };
+  for (;;) {
+    const run = number();
+    if (i + run > packed.length || o + run > size) throw corrupt();
+    out.set(packed.subarray(i, i + run), o);
+    i += run;
+    o += run;
+    if (i === packed.length) break;
+    const length = number(), from = o - number();
+    if (from < 0 || from >= o || o + length > size) throw corrupt();
+    // a copy overlapping its source repeats it: copied in pieces that do
+    // not overlap, each twice the last
+    for (let k = 0; k < length;) {
+      const n = Math.min(length - k, o + k - from);
+      out.copyWithin(o + k, from, from + n);
+      k += n;
+    }
+    o += length;
   }
+  if (o !== size) throw corrupt();
   return out;
+}
+
+/** The two builds, one after the other. */
+const builds = lzUnpack(
+  decodeHex(wasmPackedHex),
+  wasmSizes.simd + wasmSizes.relaxed,
+);
+
+/** The bytes of one build (a new copy), before the memory flag is set. */
+export function kernelBytes(variant: KernelVariant): Uint8Array<ArrayBuffer> {
+  return variant === "simd"
+    ? builds.slice(0, wasmSizes.simd)
+    : builds.slice(wasmSizes.simd);
 }
 
 /**
