@@ -215,7 +215,10 @@ export function binary(op: i32, ndim: i32, desc: usize, a: usize, b: usize, o: u
   @inline s(a: f32, p: f32, q: f32): f32 { return Mathf.sqrt(a); }
 }
 @final class Relu {
-  @inline v(a: v128, p: v128, q: v128): v128 { return f32x4.max(a, f32x4.splat(0)); }
+  // a where not (a <= 0): NaN stays NaN and -0 becomes +0, as with
+  // f32x4.max(a, 0), whose NaN and signed-zero rules V8 spells out in about
+  // eight instructions (this is two, and relu ran at a third of its speed)
+  @inline v(a: v128, p: v128, q: v128): v128 { return v128.andnot(a, f32x4.le(a, f32x4.splat(0))); }
   @inline s(a: f32, p: f32, q: f32): f32 { return max<f32>(a, 0); }
 }
 @final class AddS {
