@@ -5,13 +5,13 @@
 //
 // The large-problem path follows the Goto/BLIS scheme: copy a KC x NC panel
 // of B and an MC x KC block of A into the scratch in the order the
-// micro-kernel reads them ("packing"), then run a register-tile micro-kernel
-// (6 x 8 with fused multiply-add, else 4 x 8) over the block. Packing is
-// where strides are dealt with (plain, transposed and general), so the
-// micro-kernel always streams contiguous data;
+// micro-kernel reads them ("packing"), then run a 5 x 8 register-tile
+// micro-kernel over the block. Packing is where strides are dealt with
+// (plain, transposed and general), so the micro-kernel always streams
+// contiguous data;
 // the blocks keep the A micro-panel in L1 and the B panel in L2. Tiny
 // problems skip packing, and thin ones (m or n up to 3) run as
-// matrix-vector products, where a 4 x 8 tile would be mostly padding.
+// matrix-vector products, where a 5 x 8 tile would be mostly padding.
 //
 // Each output is a sum in order over each KC block of k, the blocks added in
 // order (gemv's dot products keep 8 partial sums), so errors grow like those
@@ -25,21 +25,29 @@
 // once instead of twice); elsewhere it is plain mul + add.
 
 /**
- * Register tile: MR rows of C as MR x NR/4 f32x4 accumulators. With fused
- * multiply-add, 6 x 8 (12 accumulators, 2 B vectors and a splat: all but
- * V8's scratch register among the 16 xmm registers of x64) runs about 10%
- * faster than 4 x 8: each pair of B loads feeds 12 multiply-adds instead of
- * 8. Separate mul + add need one more register, so the plain-SIMD build keeps
- * 4 x 8. 8 x 8 and 4 x 12 spill, as does unrolling the 6 x 8 loop, and
- * broadcasting A's lanes with shuffles instead of splat loads is 2x slower.
+ * Register tile: MR rows of C as MR x NR/4 f32x4 accumulators. Deno's V8
+ * checks the bounds of every memory access with explicit compares, so the
+ * micro-kernel is limited by how many instructions it issues per
+ * multiply-add, not by the multiply-adds. 5 x 8 loads rows 0-3 of A as one
+ * vector and broadcasts its lanes with shuffles (one instruction each, where
+ * a broadcast load costs four with its check), and row 4 with a broadcast
+ * load: 10 accumulators, 2 B vectors, A and a broadcast fit the 15 xmm
+ * registers V8 allocates on x64, with one to spare for mul + add where there
+ * is no fused multiply-add. Against 6 x 8 with broadcast loads (all 15
+ * registers, fused multiply-add only): 3-5% slower on a quiet core, 1.2-1.5x
+ * faster (micro-kernel alone) when the core is shared and its front end is
+ * the limit, which on this kind of shared machine is often. With mul + add
+ * it is 15% faster than 4 x 8, and 6 x 8 spills. So both builds use it, and
+ * differ only in the multiply-add, which keeps the shipped module 1 KB
+ * smaller. 3 x 12, unrolled loops and 6 x 8 with shuffles were slower.
  */
-const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
+const MR = 5;
 const NR = 8;
 // Deno's V8 bounds-checks every memory access with explicit compares, which
 // makes each load several instructions; that costs the micro-kernel about
 // 10% (measured against a run with the checks switched off).
 const KC = 256; // depth of a block: A micro-panel 4 KiB, B sliver 8 KiB
-const MC: i32 = ASC_FEATURE_RELAXED_SIMD ? 120 : 128; // rows of A per packed block (a multiple of MR; 120-128 KiB)
+const MC = 120; // rows of A per packed block (a multiple of MR; 120 KiB)
 const NC = 256; // columns of B per packed panel (256 KiB)
 const A_BYTES = MC * KC * 4;
 const B_BYTES = KC * NC * 4;
@@ -123,10 +131,10 @@ function gemm(
             const mr = min(MR, mc - ir);
             const pb = packedB + <usize>jr * <usize>kcPad * 4;
             const dst = rowC + (<usize>jr << 2);
-            // a 6-row panel with at most 4 rows left runs the 4 x 8 kernel:
-            // no wasted rows, and a full 4-row tile stores directly
-            if (MR == 6 && mr <= 4) kernel4(kcPad, panelA, pb, dst, ldc, mr, min(NR, nc - jr), add, tile);
-            else kernel(kcPad, panelA, pb, dst, ldc, mr, min(NR, nc - jr), add, tile);
+            // a panel with at most 4 rows left runs the 4 x 8 kernel: no
+            // wasted row, and a full 4-row tile stores directly
+            if (mr <= 4) kernel4(kcPad, panelA, pb, dst, ldc, mr, min(NR, nc - jr), add, tile);
+            else kernel5(kcPad, panelA, pb, dst, ldc, min(NR, nc - jr), add, tile);
           }
         }
       }
@@ -242,7 +250,7 @@ function packA(mc: i32, kc: i32, a: usize, rsa: i32, csa: i32, dst: usize): void
         let d = d0;
         for (let p = 0; p < cols; p++) {
           v128.store(d, v128.load(s));
-          if (MR == 6) store<u64>(d, load<u64>(s, 16), 16);
+          store<f32>(d, load<f32>(s, 16), 16);
           s += cs;
           d += MR * 4;
         }
@@ -250,8 +258,8 @@ function packA(mc: i32, kc: i32, a: usize, rsa: i32, csa: i32, dst: usize): void
       }
     }
   } else if (csa == 1) {
-    // Rows of A are contiguous: 4 x 4 transposes of rows 0-3, and for a
-    // 6-row panel, rows 4 and 5 interleaved in pairs.
+    // Rows of A are contiguous: 4 x 4 transposes of rows 0-3, and row 4
+    // scattered a lane at a time.
     for (let i = 0; i < full; i += MR) {
       const s = a + <usize>i * rs;
       let d = dst + <usize>(i / MR) * panel;
@@ -260,15 +268,11 @@ function packA(mc: i32, kc: i32, a: usize, rsa: i32, csa: i32, dst: usize): void
         const o = <usize>p << 2;
         transpose4(d, MR * 4,
           v128.load(s + o), v128.load(s + rs + o), v128.load(s + 2 * rs + o), v128.load(s + 3 * rs + o));
-        if (MR == 6) {
-          const r4 = v128.load(s + 4 * rs + o), r5 = v128.load(s + 5 * rs + o);
-          const lo = v128.shuffle<f32>(r4, r5, 0, 4, 1, 5);
-          const hi = v128.shuffle<f32>(r4, r5, 2, 6, 3, 7);
-          v128.store64_lane(d, lo, 0, 16);
-          v128.store64_lane(d, lo, 1, 16 + MR * 4);
-          v128.store64_lane(d, hi, 0, 16 + 2 * MR * 4);
-          v128.store64_lane(d, hi, 1, 16 + 3 * MR * 4);
-        }
+        const r4 = v128.load(s + 4 * rs + o);
+        v128.store32_lane(d, r4, 0, 16);
+        v128.store32_lane(d, r4, 1, 16 + MR * 4);
+        v128.store32_lane(d, r4, 2, 16 + 2 * MR * 4);
+        v128.store32_lane(d, r4, 3, 16 + 3 * MR * 4);
         d += 4 * MR * 4;
       }
       for (; p < kc; p++) {
@@ -284,7 +288,7 @@ function packA(mc: i32, kc: i32, a: usize, rsa: i32, csa: i32, dst: usize): void
     for (let i = 0; i < mc; i += MR) {
       const d = dst + <usize>(i / MR) * panel + <usize>kc * MR * 4;
       v128.store(d, f32x4.splat(0));
-      if (MR == 6) store<u64>(d, 0, 16);
+      store<f32>(d, 0, 16);
     }
   }
 }
@@ -304,12 +308,6 @@ function packEdgeA(kc: i32, h: i32, a: usize, rs: usize, cs: usize, dst: usize):
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
-}
-
-/** C[mr, nr] (+)= packed A micro-panel . packed B sliver (MR x NR tile). */
-@inline function kernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mr: i32, nr: i32, add: bool, tile: usize): void {
-  if (MR == 6) kernel6(kc, pa, pb, c, ldc, mr, nr, add, tile);
-  else kernel4(kc, pa, pb, c, ldc, mr, nr, add, tile);
 }
 
 /**
@@ -389,41 +387,42 @@ function kernel4(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mr: i32, n
   storeTile(c, ldc, mr, nr, add, tile);
 }
 
-/** As kernel4, with a 6 x 8 tile (one step of k per iteration). */
-function kernel6(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mr: i32, nr: i32, add: bool, tile: usize): void {
+/**
+ * C[5, nr] (+)= packed A micro-panel . packed B sliver, one step of k per
+ * iteration (unrolled, V8 interleaves the steps and spills). Edge tiles
+ * (nr < NR) go through `tile`.
+ */
+function kernel5(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, nr: i32, add: bool, tile: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
-  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
   const end = pb + <usize>kc * NR * 4;
   while (pb < end) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
-    let x = v128.load32_splat(pa);
+    const a = v128.load(pa);
+    let x = v128.shuffle<f32>(a, a, 0, 0, 0, 0);
     c00 = madd(x, b0, c00);
     c01 = madd(x, b1, c01);
-    x = v128.load32_splat(pa, 4);
+    x = v128.shuffle<f32>(a, a, 1, 1, 1, 1);
     c10 = madd(x, b0, c10);
     c11 = madd(x, b1, c11);
-    x = v128.load32_splat(pa, 8);
+    x = v128.shuffle<f32>(a, a, 2, 2, 2, 2);
     c20 = madd(x, b0, c20);
     c21 = madd(x, b1, c21);
-    x = v128.load32_splat(pa, 12);
+    x = v128.shuffle<f32>(a, a, 3, 3, 3, 3);
     c30 = madd(x, b0, c30);
     c31 = madd(x, b1, c31);
     x = v128.load32_splat(pa, 16);
     c40 = madd(x, b0, c40);
     c41 = madd(x, b1, c41);
-    x = v128.load32_splat(pa, 20);
-    c50 = madd(x, b0, c50);
-    c51 = madd(x, b1, c51);
-    pa += 6 * 4;
+    pa += MR * 4;
     pb += NR * 4;
   }
-  if (mr == 6 && nr == NR) {
-    const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+  if (nr == NR) {
+    const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc;
     if (add) {
       c00 = f32x4.add(v128.load(c), c00);
       c01 = f32x4.add(v128.load(c, 16), c01);
@@ -435,8 +434,6 @@ function kernel6(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mr: i32, n
       c31 = f32x4.add(v128.load(c3, 16), c31);
       c40 = f32x4.add(v128.load(c4), c40);
       c41 = f32x4.add(v128.load(c4, 16), c41);
-      c50 = f32x4.add(v128.load(c5), c50);
-      c51 = f32x4.add(v128.load(c5, 16), c51);
     }
     v128.store(c, c00);
     v128.store(c, c01, 16);
@@ -448,8 +445,6 @@ function kernel6(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mr: i32, n
     v128.store(c3, c31, 16);
     v128.store(c4, c40);
     v128.store(c4, c41, 16);
-    v128.store(c5, c50);
-    v128.store(c5, c51, 16);
     return;
   }
   v128.store(tile, c00);
@@ -462,9 +457,7 @@ function kernel6(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mr: i32, n
   v128.store(tile, c31, 112);
   v128.store(tile, c40, 128);
   v128.store(tile, c41, 144);
-  v128.store(tile, c50, 160);
-  v128.store(tile, c51, 176);
-  storeTile(c, ldc, mr, nr, add, tile);
+  storeTile(c, ldc, 5, nr, add, tile);
 }
 
 /** Adds or writes the top-left mr x nr of an edge tile (rows NR floats apart) to C. */

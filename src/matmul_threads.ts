@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { kernelModule, kernels, kernelVariant, maxThreads } from "./wasm.ts";
+import { kernelModule, kernels, maxThreads } from "./wasm.ts";
 import { scratchPtr, scratchStride } from "./storage.ts";
 
 /** Below this many multiply-adds (m * n * k), one thread is faster. */
@@ -34,11 +34,8 @@ const MIN_WORK = 1 << 22;
 const IDLE_MS = 200;
 /** Chunks per participating thread: spreads the work when a core is busy. */
 const CHUNKS_PER_THREAD = 2;
-/**
- * Rows of the kernel's register tile (assembly/matmul.ts: 6 with fused
- * multiply-add, else 4); chunks are multiples of it.
- */
-const MR = kernelVariant === "relaxed" ? 6 : 4;
+/** Rows of the kernel's register tile (assembly/matmul.ts); chunks are multiples of it. */
+const MR = 5;
 
 // Worker states (one Int32 word each).
 const STARTING = 0; // spawned, not yet running its message handler

@@ -1,5 +1,5 @@
 // Matmul against a float64 reference computed here, through the public API:
-// every m, n, k combination over sizes that straddle the 4 x 8 register tile
+// every m, n, k combination over sizes that straddle the 5 x 8 register tile
 // and the blocking (1..130, plus large shapes past the 256-deep and
 // 256-wide blocks), and operands in every layout the kernel sees: plain,
 // transposed (A^T and B^T views, as backward uses), permuted (no unit

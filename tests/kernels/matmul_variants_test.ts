@@ -1,7 +1,7 @@
 // The raw wasm matmul kernel of each build (plain SIMD, relaxed SIMD with
 // fused multiply-add), each instantiated on its own memory, shared and not,
-// against a float64 reference computed here: sizes that straddle the 4 x 8
-// register tile and the 256-deep / 128-row / 256-wide blocks, operands in
+// against a float64 reference computed here: sizes that straddle the 5 x 8
+// register tile and the 256-deep / 120-row / 256-wide blocks, operands in
 // every layout (plain, transposed, no unit stride, stride 0), accumulation
 // into C, and guard values around C that must survive. The library itself
 // runs only one build, so this is where the other is tested.
