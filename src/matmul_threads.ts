@@ -49,7 +49,7 @@ const CLOSED = 5; // gone (closed itself, or failed)
 // 0 not yet, 1 yes, 2 failed).
 const J_M = 0, J_N = 1, J_K = 2, J_A = 3, J_RSA = 4, J_CSA = 5, J_B = 6;
 const J_RSB = 7, J_CSB = 8, J_C = 9, J_ACC = 10, J_SCRATCH = 11;
-const J_STRIDE = 12, J_ROWS = 13, J_CHUNKS = 14, J_NEXT = 15;
+const J_STRIDE = 12, J_UNITS = 13, J_CHUNKS = 14, J_NEXT = 15;
 const WORKER_WORDS = 16;
 
 // Self-contained (no imports), so that it loads from a Blob URL whatever
@@ -78,11 +78,12 @@ self.onmessage = (e) => {
         }
       }
       try {
-        const m = s[${J_M}], n = s[${J_N}], rsa = s[${J_RSA}], rows = s[${J_ROWS}];
+        const m = s[${J_M}], n = s[${J_N}], rsa = s[${J_RSA}], units = s[${J_UNITS}];
         const chunks = s[${J_CHUNKS}];
         const scratch = s[${J_SCRATCH}] + id * s[${J_STRIDE}];
         for (let i = Atomics.add(s, ${J_NEXT}, 1); i < chunks; i = Atomics.add(s, ${J_NEXT}, 1)) {
-          const r0 = i * rows, h = i === chunks - 1 ? m - r0 : rows;
+          const r0 = ${MR} * Math.floor(i * units / chunks);
+          const h = (i === chunks - 1 ? m : ${MR} * Math.floor((i + 1) * units / chunks)) - r0;
           matmul(h, n, s[${J_K}], s[${J_A}] + 4 * r0 * rsa, rsa, s[${J_CSA}], s[${J_B}],
             s[${J_RSB}], s[${J_CSB}], s[${J_C}] + 4 * r0 * n, s[${J_ACC}], scratch);
         }
@@ -195,12 +196,11 @@ function runThreaded(
   if (helpers.length === 0) return false;
   threadedCalls++;
   const threads = helpers.length + 1;
-  const rows = Math.max(
-    MR,
-    Math.ceil(m / (threads * CHUNKS_PER_THREAD) / MR) * MR,
-  );
-  // the last chunk takes the remainder, so every chunk has >= rows rows
-  const chunks = Math.max(1, Math.floor(m / rows));
+  // chunks of whole tiles, as equal as they can be (the last also takes
+  // the rows past the last whole tile): one chunk twice as long as the
+  // others kept a thread busy alone for a third of the time
+  const units = Math.floor(m / MR);
+  const chunks = Math.min(threads * CHUNKS_PER_THREAD, units);
   s[J_M] = m;
   s[J_N] = n;
   s[J_K] = k;
@@ -214,7 +214,7 @@ function runThreaded(
   s[J_ACC] = acc;
   s[J_SCRATCH] = scratchPtr;
   s[J_STRIDE] = scratchStride;
-  s[J_ROWS] = rows;
+  s[J_UNITS] = units;
   s[J_CHUNKS] = chunks;
   Atomics.store(s, J_NEXT, 0);
   for (const w of helpers) {
@@ -231,7 +231,7 @@ function runThreaded(
     while (Atomics.load(s, inst) === 0) Atomics.wait(s, inst, 0);
     if (Atomics.load(s, inst) !== 1) broken = true;
   }
-  runChunks(s, m, n, k, a, rsa, csa, b, rsb, csb, c, acc, rows, chunks);
+  runChunks(s, m, n, k, a, rsa, csa, b, rsb, csb, c, acc, units, chunks);
   let failed = false;
   for (const w of helpers) {
     const st = WORKER_WORDS + 2 * w;
@@ -260,7 +260,7 @@ function runChunks(
   csb: number,
   c: number,
   acc: number,
-  rows: number,
+  units: number,
   chunks: number,
 ): void {
   for (
@@ -268,7 +268,9 @@ function runChunks(
     i < chunks;
     i = Atomics.add(s, J_NEXT, 1)
   ) {
-    const r0 = i * rows, h = i === chunks - 1 ? m - r0 : rows;
+    const r0 = MR * Math.floor(i * units / chunks);
+    const h =
+      (i === chunks - 1 ? m : MR * Math.floor((i + 1) * units / chunks)) - r0;
     kernels.matmul(
       h,
       n,
