@@ -15,6 +15,7 @@ import {
   collapseDims,
   concatShape,
   contiguousStrides,
+  dropDims,
   isContiguous,
   sameShape,
   shapeSize,
@@ -189,10 +190,10 @@ export function reduceRun(
 ): { values: Tensor; indices: Tensor | null } {
   const src = contiguousKernel(a);
   const shape = src.shape;
-  const outer = shapeSize(shape.slice(0, start));
-  const r = shapeSize(shape.slice(start, end));
-  const inner = shapeSize(shape.slice(end));
-  const outShape = concatShape(shape.slice(0, start), shape.slice(end));
+  const outer = shapeSize(shape, 0, start);
+  const r = shapeSize(shape, start, end);
+  const inner = shapeSize(shape, end);
+  const outShape = dropDims(shape, start, end);
   if (src.numel() <= TINY) {
     const ss = src._storage;
     const r2 = reduceHost(

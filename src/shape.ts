@@ -53,11 +53,28 @@ export function contiguousStrides(shape: readonly number[]): number[] {
   return strides;
 }
 
-/** Number of elements of `shape`. */
-export function shapeSize(shape: readonly number[]): number {
+/** Number of elements of `shape`, or of its dims [from, to) (no copy). */
+export function shapeSize(
+  shape: readonly number[],
+  from = 0,
+  to: number = shape.length,
+): number {
   let n = 1;
-  for (let i = 0; i < shape.length; i++) n *= shape[i];
+  for (let i = from; i < to; i++) n *= shape[i];
   return n;
+}
+
+/** `shape` without its dims [start, end), as a packed shape. */
+export function dropDims(
+  shape: readonly number[],
+  start: number,
+  end: number,
+): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (i < start || i >= end) out.push(shape[i]);
+  }
+  return out;
 }
 
 /** Whether two shapes are equal. */

@@ -837,12 +837,13 @@ function transposed(w: Tensor): Tensor {
  */
 export function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   const outF = w.shape[0], inF = w.shape[1];
-  const lead = x.shape.slice(0, -1);
-  const rows = shapeSize(lead);
+  const rows = shapeSize(x.shape, 0, x.ndim - 1);
   const x2 = x.ndim === 2 ? x : reshapeRaw(x, [rows, inF]);
   const out2 = matmulKernel(x2, transposed(w), []);
   if (b !== null) addRowVector(out2, b);
-  const out = x.ndim === 2 ? out2 : reshapeRaw(out2, concatShape(lead, [outF]));
+  const out = x.ndim === 2
+    ? out2
+    : reshapeRaw(out2, concatShape(x.shape.slice(0, -1), [outF]));
   const inputs = b !== null ? [x, w, b] : [x, w];
   return record(
     out,
