@@ -609,6 +609,7 @@ export async function sizeRows(): Promise<Row[]> {
     }
   }
   const total = srcGzip + npmGzip;
+  const withMeta = total + metaGzip;
   rows.push({
     key: `size: ${local.length} modules of mod.ts's graph, gzip`,
     value: srcGzip / 1000,
@@ -628,20 +629,27 @@ export async function sizeRows(): Promise<Row[]> {
     goal: "",
   });
   rows.push({
-    key: "size: total a URL import downloads, gzip",
+    key: "size: modules and npm package, gzip",
     value: total / 1000,
     unit: "KB",
-    goal: "<= 120",
-    met: total <= 120000,
+    goal: "",
   });
-  if (metaGzip > 0) {
-    rows.push({
-      key: "size: plus npm registry metadata, gzip",
-      value: metaGzip / 1000,
-      unit: "KB",
-      goal: "",
-    });
-  }
+  // A cold cache also fetches the package's registry metadata: at least the
+  // trimmed copy Deno keeps (its list of versions), gzipped. The registry
+  // may send more, and uncompressed (see bench/README.md).
+  rows.push({
+    key: "size: npm registry metadata (lower bound), gzip",
+    value: metaGzip / 1000,
+    unit: "KB",
+    goal: "",
+  });
+  rows.push({
+    key: "size: total a URL import downloads (lower bound), gzip",
+    value: withMeta / 1000,
+    unit: "KB",
+    goal: "<= 120",
+    met: withMeta <= 120000,
+  });
   return rows;
 }
 
