@@ -13,6 +13,17 @@
   @inline v(a: v128, b: v128, p: v128): v128 { return f32x4.add(a, f32x4.mul(b, p)); }
   @inline s(a: f32, b: f32, p: f32): f32 { return a + b * p; }
 }
+// a + b and a - b without the multiply by alpha: add(x, y) and sub(x, y)
+// are the common calls, and the multiply cost them 11% (a broadcast add of
+// [1000, 1000] + [1, 1000]) even though they mostly wait on memory
+@final class AddOne {
+  @inline v(a: v128, b: v128, p: v128): v128 { return f32x4.add(a, b); }
+  @inline s(a: f32, b: f32, p: f32): f32 { return a + b; }
+}
+@final class SubOne {
+  @inline v(a: v128, b: v128, p: v128): v128 { return f32x4.sub(a, b); }
+  @inline s(a: f32, b: f32, p: f32): f32 { return a - b; }
+}
 @final class Sub {
   @inline v(a: v128, b: v128, p: v128): v128 { return f32x4.sub(a, f32x4.mul(b, p)); }
   @inline s(a: f32, b: f32, p: f32): f32 { return a - b * p; }
@@ -64,35 +75,43 @@
   @inline s(a: f32, b: f32, p: f32): f32 { return b != 0 ? a : 0; }
 }
 
+/** Both operands contiguous: o[i] = op(a[i], b[i]). */
+@inline function contiguousRow<Op>(unroll: bool, a: usize, b: usize, o: usize, n: i32, p: f32): void {
+  const op = changetype<Op>(0);
+  const pv = f32x4.splat(p);
+  let i = 0;
+  if (unroll) {
+    // 16 floats per iteration with pointer bumps: the loop's own overhead
+    // (V8 checks each access and every back edge) made the one-vector loop
+    // run at about half the cache's speed.
+    const end = o + (<usize>(n & ~15) << 2);
+    while (o < end) {
+      v128.store(o, op.v(v128.load(a), v128.load(b), pv));
+      v128.store(o, op.v(v128.load(a, 16), v128.load(b, 16), pv), 16);
+      v128.store(o, op.v(v128.load(a, 32), v128.load(b, 32), pv), 32);
+      v128.store(o, op.v(v128.load(a, 48), v128.load(b, 48), pv), 48);
+      a += 64;
+      b += 64;
+      o += 64;
+    }
+    n &= 15; // the tail, from the bumped pointers
+  }
+  for (; i + 4 <= n; i += 4) {
+    const k = <usize>i << 2;
+    v128.store(o + k, op.v(v128.load(a + k), v128.load(b + k), pv));
+  }
+  for (; i < n; i++) {
+    const k = <usize>i << 2;
+    store<f32>(o + k, op.s(load<f32>(a + k), load<f32>(b + k), p));
+  }
+}
+
 @inline function binaryRow<Op>(unroll: bool, a: usize, sa: i32, b: usize, sb: i32, o: usize, n: i32, p: f32): void {
   const op = changetype<Op>(0);
   const pv = f32x4.splat(p);
   let i = 0;
   if (sa == 1 && sb == 1) {
-    if (unroll) {
-      // 16 floats per iteration with pointer bumps: the loop's own overhead
-      // (V8 checks each access and every back edge) made the one-vector loop
-      // run at about half the cache's speed.
-      const end = o + (<usize>(n & ~15) << 2);
-      while (o < end) {
-        v128.store(o, op.v(v128.load(a), v128.load(b), pv));
-        v128.store(o, op.v(v128.load(a, 16), v128.load(b, 16), pv), 16);
-        v128.store(o, op.v(v128.load(a, 32), v128.load(b, 32), pv), 32);
-        v128.store(o, op.v(v128.load(a, 48), v128.load(b, 48), pv), 48);
-        a += 64;
-        b += 64;
-        o += 64;
-      }
-      n &= 15; // the tail, from the bumped pointers
-    }
-    for (; i + 4 <= n; i += 4) {
-      const k = <usize>i << 2;
-      v128.store(o + k, op.v(v128.load(a + k), v128.load(b + k), pv));
-    }
-    for (; i < n; i++) {
-      const k = <usize>i << 2;
-      store<f32>(o + k, op.s(load<f32>(a + k), load<f32>(b + k), p));
-    }
+    contiguousRow<Op>(unroll, a, b, o, n, p);
   } else if (sa == 0 && sb == 1) {
     const as = load<f32>(a);
     const av = f32x4.splat(as);
@@ -139,8 +158,14 @@
 
 function binaryRowOp(op: i32, a: usize, sa: i32, b: usize, sb: i32, o: usize, n: i32, p: f32): void {
   switch (op) {
-    case 0: binaryRow<Add>(true, a, sa, b, sb, o, n, p); break;
-    case 1: binaryRow<Sub>(true, a, sa, b, sb, o, n, p); break;
+    case 0:
+      if (p == 1 && sa == 1 && sb == 1) contiguousRow<AddOne>(true, a, b, o, n, p);
+      else binaryRow<Add>(true, a, sa, b, sb, o, n, p);
+      break;
+    case 1:
+      if (p == 1 && sa == 1 && sb == 1) contiguousRow<SubOne>(true, a, b, o, n, p);
+      else binaryRow<Sub>(true, a, sa, b, sb, o, n, p);
+      break;
     case 2: binaryRow<Mul>(true, a, sa, b, sb, o, n, p); break;
     case 3: binaryRow<Div>(true, a, sa, b, sb, o, n, p); break;
     case 4: binaryRow<Pow>(false, a, sa, b, sb, o, n, p); break;
