@@ -291,24 +291,162 @@ export function binary(op: i32, ndim: i32, desc: usize, a: usize, b: usize, o: u
   @inline s(a: f32, p: f32, q: f32): f32 { return a * p + q; }
 }
 
-// Transcendental ops go through the scalar libm (accurate to within an ulp or
-// two, as PyTorch's are); their v() is never used because unaryRow takes the
-// scalar path for them.
+// exp, sigmoid and tanh run in float64 lanes, two at a time: e^x as
+// 2^n e^r with |r| <= ln2/2 and a Taylor polynomial of degree 8 (relative
+// error under 1e-9), then rounded to float32 once, so results are within
+// half an ulp but for rare halfway cases, as with the libm the host path
+// uses. Float64 also covers float32's whole range with no special cases:
+// e^x for x clamped to [-200, 200] overflows to inf or underflows to
+// (sub)normals correctly when rounded. The scalar forms (tails, strided
+// rows) repeat the vector ones operation for operation, so a value's result
+// does not depend on where it sits. This replaced a float32 libm call per
+// element: 2.5x (exp) to 6x (tanh) faster, and exp and tanh now run ahead of
+// TF.js's wasm backend (bench/compare_unary.ts).
+
+const LOG2E: f64 = 1.4426950408889634;
+const LN2: f64 = 0.6931471805599453;
+/** 2^52 + 2^51: adding it rounds a float64 to an integer held in its low bits. */
+const ROUNDER: f64 = 6755399441055744.0;
+const ROUNDER_BITS: i64 = 0x4338000000000000;
+
+// The scalar forms below (row tails, strided rows) repeat expLanes and
+// expRow operation for operation.
+@inline function expClamp1(x: f64): f64 {
+  // as f64x2.pmin/pmax: x unless the comparison holds (so NaN stays)
+  x = x < -200 ? -200 : x;
+  return 200 < x ? 200 : x;
+}
+@inline function expRound1(x: f64): f64 {
+  return x * LOG2E + ROUNDER;
+}
+@inline function expRem1(x: f64, t: f64): f64 {
+  return x - (t - ROUNDER) * LN2;
+}
+@inline function expPoly1(r: f64): f64 {
+  const r2 = r * r;
+  const a0 = r * (1.0 / 2) + 1;
+  const a1 = r * (1.0 / 24) + 1.0 / 6;
+  const a2 = r * (1.0 / 720) + 1.0 / 120;
+  const a3 = r * (1.0 / 40320) + 1.0 / 5040;
+  const b0 = r2 * a1 + a0;
+  const b1 = r2 * a3 + a2;
+  return r * ((r2 * r2) * b1 + b0);
+}
+@inline function expScale1(t: f64): f64 {
+  return reinterpret<f64>((reinterpret<i64>(t) - ROUNDER_BITS + 1023) << 52);
+}
+
+/** e^x in float64: 2^n + 2^n (e^r - 1) */
+@inline function exp64(x: f64): f64 {
+  x = expClamp1(x);
+  const t = expRound1(x);
+  const s = expScale1(t);
+  return s + s * expPoly1(expRem1(x, t));
+}
+
+/**
+ * tanh in float64: m / (m + 2) with m = e^(2|x|) - 1, computed as
+ * 2^n (e^r - 1) + (2^n - 1) so that it keeps its accuracy near 0; x's sign.
+ */
+@inline function tanh64(x: f64): f64 {
+  const y = expClamp1(Math.abs(x) + Math.abs(x));
+  const t = expRound1(y);
+  const s = expScale1(t);
+  const m = s * expPoly1(expRem1(y, t)) + (s - 1);
+  return copysign<f64>(m / (m + 2), x);
+}
+
+// Inside a loop V8 rebuilds a vector constant at every use (four
+// instructions), so the row loop below reads its constants from memory once
+// into locals instead (memory loads the optimizer cannot fold back into
+// constants): 25% faster than the same code with constants.
+const EXP_K = memory.data<f64>([
+  -200, 200, LOG2E, ROUNDER, LN2,
+  1.0 / 2, 1, 1.0 / 24, 1.0 / 6, 1.0 / 720, 1.0 / 120, 1.0 / 40320, 1.0 / 5040,
+]);
+
+/** 2^n (1 + q) - 1 (tanh) or 2^n (1 + q) for float64 lanes x, constants given. */
+@inline function expLanes(
+  x: v128, minus1: bool, lo: v128, hi: v128, log2e: v128, rounder: v128, ln2: v128,
+  c1: v128, c0: v128, c3: v128, c2: v128, c5: v128, c4: v128, c7: v128, c6: v128,
+): v128 {
+  x = f64x2.pmin(f64x2.pmax(x, lo), hi);
+  const t = f64x2.add(f64x2.mul(x, log2e), rounder);
+  const r = f64x2.sub(x, f64x2.mul(f64x2.sub(t, rounder), ln2));
+  const r2 = f64x2.mul(r, r);
+  const b0 = f64x2.add(f64x2.mul(r2, f64x2.add(f64x2.mul(r, c3), c2)), f64x2.add(f64x2.mul(r, c1), c0));
+  const b1 = f64x2.add(f64x2.mul(r2, f64x2.add(f64x2.mul(r, c7), c6)), f64x2.add(f64x2.mul(r, c5), c4));
+  const q = f64x2.mul(r, f64x2.add(f64x2.mul(f64x2.mul(r2, r2), b1), b0));
+  const s = i64x2.shl(i64x2.add(i64x2.sub(t, i64x2.splat(ROUNDER_BITS)), i64x2.splat(1023)), 52);
+  return minus1 ? f64x2.add(f64x2.mul(s, q), f64x2.sub(s, c0)) : f64x2.add(s, f64x2.mul(s, q));
+}
+
+/**
+ * exp (kind 0), sigmoid (1) or tanh (2) of the first n & ~3 floats of a
+ * contiguous row, as exp64, tanh64 and Sigmoid compute them; returns
+ * how many it did (the caller finishes with the scalar forms).
+ */
+@inline function expRow(kind: i32, a: usize, o: usize, n: i32): i32 {
+  const lo = f64x2.splat(load<f64>(EXP_K)), hi = f64x2.splat(load<f64>(EXP_K, 8));
+  const log2e = f64x2.splat(load<f64>(EXP_K, 16)), rounder = f64x2.splat(load<f64>(EXP_K, 24));
+  const ln2 = f64x2.splat(load<f64>(EXP_K, 32));
+  const c1 = f64x2.splat(load<f64>(EXP_K, 40)), c0 = f64x2.splat(load<f64>(EXP_K, 48));
+  const c3 = f64x2.splat(load<f64>(EXP_K, 56)), c2 = f64x2.splat(load<f64>(EXP_K, 64));
+  const c5 = f64x2.splat(load<f64>(EXP_K, 72)), c4 = f64x2.splat(load<f64>(EXP_K, 80));
+  const c7 = f64x2.splat(load<f64>(EXP_K, 88)), c6 = f64x2.splat(load<f64>(EXP_K, 96));
+  const end = o + (<usize>(n & ~3) << 2);
+  while (o < end) {
+    let v = v128.load(a);
+    if (kind == 1) v = f32x4.neg(v);
+    let x0 = f64x2.promote_low_f32x4(v);
+    let x1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+    if (kind == 2) {
+      x0 = f64x2.add(f64x2.abs(x0), f64x2.abs(x0));
+      x1 = f64x2.add(f64x2.abs(x1), f64x2.abs(x1));
+    }
+    let e0 = expLanes(x0, kind == 2, lo, hi, log2e, rounder, ln2, c1, c0, c3, c2, c5, c4, c7, c6);
+    let e1 = expLanes(x1, kind == 2, lo, hi, log2e, rounder, ln2, c1, c0, c3, c2, c5, c4, c7, c6);
+    if (kind == 2) {
+      // m / (m + 2), then the input's sign
+      const two = f64x2.add(c0, c0);
+      e0 = f64x2.div(e0, f64x2.add(e0, two));
+      e1 = f64x2.div(e1, f64x2.add(e1, two));
+    }
+    let r = v128.shuffle<f32>(f32x4.demote_f64x2_zero(e0), f32x4.demote_f64x2_zero(e1), 0, 1, 4, 5);
+    if (kind == 1) {
+      const one = f32x4.demote_f64x2_zero(c0); // lanes 0-1 hold 1
+      const ones = v128.shuffle<f32>(one, one, 0, 0, 0, 0);
+      r = f32x4.div(ones, f32x4.add(ones, r));
+    } else if (kind == 2) {
+      const sign = f32x4.splat(-0.0);
+      r = v128.or(v128.andnot(r, sign), v128.and(v, sign));
+    }
+    v128.store(o, r);
+    a += 16;
+    o += 16;
+  }
+  return n & ~3;
+}
+
+// Their v() is never used: contiguous rows go through expRow (or logs
+// through the scalar path), the rest through s().
 @final class Exp {
   @inline v(a: v128, p: v128, q: v128): v128 { return a; }
-  @inline s(a: f32, p: f32, q: f32): f32 { return Mathf.exp(a); }
+  @inline s(a: f32, p: f32, q: f32): f32 { return <f32>exp64(<f64>a); }
 }
+/** log through the scalar libm (within an ulp, as PyTorch's) */
 @final class Log {
   @inline v(a: v128, p: v128, q: v128): v128 { return a; }
   @inline s(a: f32, p: f32, q: f32): f32 { return Mathf.log(a); }
 }
+/** 1 / (1 + e^-a) in float32 steps after a float32 e^-a, as PyTorch's float32 sigmoid */
 @final class Sigmoid {
   @inline v(a: v128, p: v128, q: v128): v128 { return a; }
-  @inline s(a: f32, p: f32, q: f32): f32 { return 1 / (1 + Mathf.exp(-a)); }
+  @inline s(a: f32, p: f32, q: f32): f32 { return 1 / (1 + <f32>exp64(-<f64>a)); }
 }
 @final class Tanh {
   @inline v(a: v128, p: v128, q: v128): v128 { return a; }
-  @inline s(a: f32, p: f32, q: f32): f32 { return Mathf.tanh(a); }
+  @inline s(a: f32, p: f32, q: f32): f32 { return <f32>tanh64(<f64>a); }
 }
 @final class PowS {
   @inline v(a: v128, p: v128, q: v128): v128 { return a; }
@@ -319,24 +457,27 @@ export function binary(op: i32, ndim: i32, desc: usize, a: usize, b: usize, o: u
   @inline s(a: f32, p: f32, q: f32): f32 { return Mathf.pow(p, a); }
 }
 
-@inline function unaryRow<Op>(simd: bool, a: usize, sa: i32, o: usize, n: i32, p: f32, q: f32): void {
+@inline function unaryRow<Op>(simd: bool, unroll: bool, a: usize, sa: i32, o: usize, n: i32, p: f32, q: f32): void {
   const op = changetype<Op>(0);
   let i = 0;
   if (sa == 1) {
     if (simd) {
       const pv = f32x4.splat(p);
       const qv = f32x4.splat(q);
-      // unrolled as in binaryRow
-      const end = o + (<usize>(n & ~15) << 2);
-      while (o < end) {
-        v128.store(o, op.v(v128.load(a), pv, qv));
-        v128.store(o, op.v(v128.load(a, 16), pv, qv), 16);
-        v128.store(o, op.v(v128.load(a, 32), pv, qv), 32);
-        v128.store(o, op.v(v128.load(a, 48), pv, qv), 48);
-        a += 64;
-        o += 64;
+      if (unroll) {
+        // as in binaryRow; not for long ops, whose loop overhead is small
+        // and whose code would be four times as long
+        const end = o + (<usize>(n & ~15) << 2);
+        while (o < end) {
+          v128.store(o, op.v(v128.load(a), pv, qv));
+          v128.store(o, op.v(v128.load(a, 16), pv, qv), 16);
+          v128.store(o, op.v(v128.load(a, 32), pv, qv), 32);
+          v128.store(o, op.v(v128.load(a, 48), pv, qv), 48);
+          a += 64;
+          o += 64;
+        }
+        n &= 15;
       }
-      n &= 15;
       for (; i + 4 <= n; i += 4) {
         const k = <usize>i << 2;
         v128.store(o + k, op.v(v128.load(a + k), pv, qv));
@@ -355,26 +496,38 @@ export function binary(op: i32, ndim: i32, desc: usize, a: usize, b: usize, o: u
 
 function unaryRowOp(op: i32, a: usize, sa: i32, o: usize, n: i32, p: f32, q: f32): void {
   switch (op) {
-    case 0: unaryRow<Copy>(true, a, sa, o, n, p, q); break;
-    case 1: unaryRow<Neg>(true, a, sa, o, n, p, q); break;
-    case 2: unaryRow<Abs>(true, a, sa, o, n, p, q); break;
-    case 3: unaryRow<Sqrt>(true, a, sa, o, n, p, q); break;
-    case 4: unaryRow<Relu>(true, a, sa, o, n, p, q); break;
-    case 5: unaryRow<AddS>(true, a, sa, o, n, p, q); break;
-    case 6: unaryRow<MulS>(true, a, sa, o, n, p, q); break;
-    case 7: unaryRow<RSubS>(true, a, sa, o, n, p, q); break;
-    case 8: unaryRow<DivS>(true, a, sa, o, n, p, q); break;
-    case 9: unaryRow<RDivS>(true, a, sa, o, n, p, q); break;
-    case 10: unaryRow<Clamp>(true, a, sa, o, n, p, q); break;
-    case 11: unaryRow<Sign>(true, a, sa, o, n, p, q); break;
-    case 12: unaryRow<Affine>(true, a, sa, o, n, p, q); break;
-    case 13: unaryRow<Exp>(false, a, sa, o, n, p, q); break;
-    case 14: unaryRow<Log>(false, a, sa, o, n, p, q); break;
-    case 15: unaryRow<Sigmoid>(false, a, sa, o, n, p, q); break;
-    case 16: unaryRow<Tanh>(false, a, sa, o, n, p, q); break;
-    case 17: unaryRow<PowS>(false, a, sa, o, n, p, q); break;
-    case 18: unaryRow<RPowS>(false, a, sa, o, n, p, q); break;
-    case 19: unaryRow<InRange>(true, a, sa, o, n, p, q); break;
+    case 0: unaryRow<Copy>(true, true, a, sa, o, n, p, q); break;
+    case 1: unaryRow<Neg>(true, true, a, sa, o, n, p, q); break;
+    case 2: unaryRow<Abs>(true, true, a, sa, o, n, p, q); break;
+    case 3: unaryRow<Sqrt>(true, true, a, sa, o, n, p, q); break;
+    case 4: unaryRow<Relu>(true, true, a, sa, o, n, p, q); break;
+    case 5: unaryRow<AddS>(true, true, a, sa, o, n, p, q); break;
+    case 6: unaryRow<MulS>(true, true, a, sa, o, n, p, q); break;
+    case 7: unaryRow<RSubS>(true, true, a, sa, o, n, p, q); break;
+    case 8: unaryRow<DivS>(true, true, a, sa, o, n, p, q); break;
+    case 9: unaryRow<RDivS>(true, true, a, sa, o, n, p, q); break;
+    case 10: unaryRow<Clamp>(true, true, a, sa, o, n, p, q); break;
+    case 11: unaryRow<Sign>(true, true, a, sa, o, n, p, q); break;
+    case 12: unaryRow<Affine>(true, true, a, sa, o, n, p, q); break;
+    case 13: {
+      const done = sa == 1 ? expRow(0, a, o, n) : 0;
+      unaryRow<Exp>(false, false, a + (<usize>done << 2), sa, o + (<usize>done << 2), n - done, p, q);
+      break;
+    }
+    case 14: unaryRow<Log>(false, false, a, sa, o, n, p, q); break;
+    case 15: {
+      const done = sa == 1 ? expRow(1, a, o, n) : 0;
+      unaryRow<Sigmoid>(false, false, a + (<usize>done << 2), sa, o + (<usize>done << 2), n - done, p, q);
+      break;
+    }
+    case 16: {
+      const done = sa == 1 ? expRow(2, a, o, n) : 0;
+      unaryRow<Tanh>(false, false, a + (<usize>done << 2), sa, o + (<usize>done << 2), n - done, p, q);
+      break;
+    }
+    case 17: unaryRow<PowS>(false, false, a, sa, o, n, p, q); break;
+    case 18: unaryRow<RPowS>(false, false, a, sa, o, n, p, q); break;
+    case 19: unaryRow<InRange>(true, true, a, sa, o, n, p, q); break;
   }
 }
 

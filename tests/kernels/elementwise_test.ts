@@ -611,6 +611,83 @@ Deno.test("unary ops on special values", () => {
   same(run(tensor([1, -1, 0]).div(0)), [Infinity, -Infinity, NaN], "x / 0");
 });
 
+// exp, sigmoid and tanh run in float64 lanes in the kernels (assembly/
+// elementwise.ts), with scalar forms for row tails and strided rows: over
+// special and extreme values (overflow, subnormal results, tiny arguments
+// where tanh(x) = x) each path must match the reference, and the paths must
+// agree bit for bit. Tensors above TINY elements, so the kernels run.
+const EXTREME = [
+  NaN,
+  Infinity,
+  -Infinity,
+  0,
+  -0,
+  1e-30,
+  -1e-30,
+  1e-7,
+  -1e-7,
+  3e-4,
+  0.3465,
+  -0.3466,
+  1,
+  -1,
+  9,
+  -9,
+  20,
+  -20,
+  88.72,
+  88.73,
+  89,
+  -87.3,
+  -100,
+  -103.9,
+  -104,
+  -150,
+  200,
+  -200,
+  1e30,
+  -1e30,
+  3e38,
+  -3e38,
+];
+
+Deno.test("exp, sigmoid, tanh: extreme values, every path the same", () => {
+  const n = 4 * EXTREME.length + 3; // a vector body and a scalar tail
+  const values = Float32Array.from(
+    { length: n },
+    (_, i) => EXTREME[i % EXTREME.length],
+  );
+  // the same values in column 0 of [n, 2]: a row of stride 2 once transposed
+  const pairs = new Float32Array(2 * n);
+  values.forEach((v, i) => (pairs[2 * i] = v));
+  const contiguous = tensor(values);
+  const strided = tensor(pairs, { shape: [n, 2] }).t();
+  const f = Math.fround;
+  const cases: [
+    string,
+    (t: Tensor) => Tensor,
+    (x: number) => number,
+    number,
+  ][] = [
+    ["exp", (t) => t.exp(), (x) => f(Math.exp(x)), 1],
+    ["tanh", (t) => t.tanh(), (x) => Math.tanh(x), 2],
+    // float32 steps, as PyTorch's float32 sigmoid: e^100 overflows float32,
+    // so sigmoid(-100) is 0 there too
+    ["sigmoid", (t) => t.sigmoid(), (x) => f(1 / f(1 + f(Math.exp(-x)))), 1],
+  ];
+  for (const [name, op, ref, ulps] of cases) {
+    const got = op(contiguous).toFloat32Array();
+    const row = op(strided).toFloat32Array().subarray(0, n);
+    assertUlps(got, Array.from(values, ref), ulps, `${name} (vector and tail)`);
+    for (let i = 0; i < n; i++) {
+      assert(
+        Object.is(got[i], row[i]),
+        `${name}(${values[i]}): ${got[i]} contiguous, ${row[i]} strided`,
+      );
+    }
+  }
+});
+
 Deno.test("outputs are new contiguous tensors; inputs are untouched", () => {
   const a = input([4, 6], [-1, 1]);
   const before = a.toFloat32Array();
