@@ -423,6 +423,91 @@ const EXP_K = memory.data<f64>([
   return n & ~3;
 }
 
+// log runs in float64 lanes too: x = 2^e m with m in [sqrt(1/2), sqrt(2)),
+// log m = 2 atanh(s) with s = (m - 1) / (m + 1), |s| <= 0.1716, as an odd
+// series in s to s^13 (relative error under 1e-11), then e ln2 + log m
+// rounded once to float32. 0, negatives, inf and NaN are set apart.
+const LOG_K = memory.data<f64>([
+  1.4142135623730951, 0.6931471805599453, 1, 2,
+  1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 1.0 / 11, 1.0 / 13,
+]);
+
+/** log of two float64 lanes x > 0 (finite, normal), constants given. */
+@inline function logLanes(
+  x: v128, sqrt2: v128, ln2: v128, one: v128, two: v128,
+  k3: v128, k5: v128, k7: v128, k9: v128, k11: v128, k13: v128,
+): v128 {
+  // m from x's mantissa and the exponent of 1; e from x's exponent
+  let m = v128.or(v128.and(x, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3ff0000000000000));
+  const ei = i64x2.sub(i64x2.shr_u(x, 52), i64x2.splat(1023));
+  let e = f64x2.convert_low_i32x4_s(v128.shuffle<i32>(ei, ei, 0, 2, 0, 2));
+  // m above sqrt(2): halve it (exact) and count one more in e
+  const big = f64x2.gt(m, sqrt2);
+  m = v128.bitselect(f64x2.mul(m, f64x2.splat(0.5)), m, big);
+  e = f64x2.add(e, v128.and(big, one));
+  const s = f64x2.div(f64x2.sub(m, one), f64x2.add(m, one));
+  const z = f64x2.mul(s, s);
+  const z2 = f64x2.mul(z, z);
+  // 1/3 + z/5 + ... + z^5/13, by Estrin's scheme
+  const pa = f64x2.add(f64x2.mul(z, k5), k3);
+  const pb = f64x2.add(f64x2.mul(z, k9), k7);
+  const pc = f64x2.add(f64x2.mul(z, k13), k11);
+  const p = f64x2.add(f64x2.mul(f64x2.add(f64x2.mul(z2, pc), pb), z2), pa);
+  const logm = f64x2.add(f64x2.mul(s, two), f64x2.mul(f64x2.mul(s, two), f64x2.mul(z, p)));
+  return f64x2.add(f64x2.mul(e, ln2), logm);
+}
+
+/** log of the first n & ~3 floats of a contiguous row; returns how many. */
+function logRow(a: usize, o: usize, n: i32): i32 {
+  const sqrt2 = f64x2.splat(load<f64>(LOG_K)), ln2 = f64x2.splat(load<f64>(LOG_K, 8));
+  const one = f64x2.splat(load<f64>(LOG_K, 16)), two = f64x2.splat(load<f64>(LOG_K, 24));
+  const k3 = f64x2.splat(load<f64>(LOG_K, 32)), k5 = f64x2.splat(load<f64>(LOG_K, 40));
+  const k7 = f64x2.splat(load<f64>(LOG_K, 48)), k9 = f64x2.splat(load<f64>(LOG_K, 56));
+  const k11 = f64x2.splat(load<f64>(LOG_K, 64)), k13 = f64x2.splat(load<f64>(LOG_K, 72));
+  const end = o + (<usize>(n & ~3) << 2);
+  while (o < end) {
+    const v = v128.load(a);
+    const x0 = f64x2.promote_low_f32x4(v);
+    const x1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+    const l0 = logLanes(x0, sqrt2, ln2, one, two, k3, k5, k7, k9, k11, k13);
+    const l1 = logLanes(x1, sqrt2, ln2, one, two, k3, k5, k7, k9, k11, k13);
+    let r = v128.shuffle<f32>(f32x4.demote_f64x2_zero(l0), f32x4.demote_f64x2_zero(l1), 0, 1, 4, 5);
+    // log(0) = -inf, log(x < 0) = NaN, log(inf) = inf, log(NaN) = NaN
+    const zero = f32x4.splat(0);
+    r = v128.bitselect(f32x4.splat(-Infinity), r, f32x4.eq(v, zero));
+    r = v128.bitselect(f32x4.splat(NaN), r, v128.not(f32x4.ge(v, zero)));
+    r = v128.bitselect(v, r, f32x4.eq(v, f32x4.splat(Infinity)));
+    v128.store(o, r);
+    a += 16;
+    o += 16;
+  }
+  return n & ~3;
+}
+
+/** logRow's arithmetic for one float, operation for operation. */
+@inline function log32(a: f32): f32 {
+  if (a == 0) return -Infinity;
+  if (!(a >= 0)) return NaN;
+  if (a == Infinity) return a;
+  const x = <f64>a;
+  const bits = reinterpret<i64>(x);
+  let m = reinterpret<f64>((bits & 0x000fffffffffffff) | 0x3ff0000000000000);
+  let e = <f64><i32>((bits >>> 52) - 1023);
+  if (m > 1.4142135623730951) {
+    m = m * 0.5;
+    e = e + 1;
+  }
+  const s = (m - 1) / (m + 1);
+  const z = s * s;
+  const z2 = z * z;
+  const pa = z * (1.0 / 5) + 1.0 / 3;
+  const pb = z * (1.0 / 9) + 1.0 / 7;
+  const pc = z * (1.0 / 13) + 1.0 / 11;
+  const p = (z2 * pc + pb) * z2 + pa;
+  const logm = s * 2 + (s * 2) * (z * p);
+  return <f32>(e * 0.6931471805599453 + logm);
+}
+
 // sigmoid runs in float32 lanes, four at a time (the float64 form was half
 // TF.js's speed): e = e^-|x| as 2^n e^r with a Cody-Waite reduction and
 // Cephes' degree-6 polynomial, then 1 / (1 + e) for x >= 0 and e / (1 + e)
@@ -500,16 +585,15 @@ function sigmoidRow(a: usize, o: usize, n: i32): i32 {
   return <f32>1 - f;
 }
 
-// Their v() is never used: contiguous rows go through expRow (or logs
-// through the scalar path), the rest through s().
+// Their v() is never used: contiguous rows go through expRow, logRow or
+// sigmoidRow, the rest through s().
 @final class Exp {
   @inline v(a: v128, p: v128, q: v128): v128 { return a; }
   @inline s(a: f32, p: f32, q: f32): f32 { return <f32>exp64(<f64>a); }
 }
-/** log through the scalar libm (within an ulp, as PyTorch's) */
 @final class Log {
   @inline v(a: v128, p: v128, q: v128): v128 { return a; }
-  @inline s(a: f32, p: f32, q: f32): f32 { return Mathf.log(a); }
+  @inline s(a: f32, p: f32, q: f32): f32 { return log32(a); }
 }
 @final class Sigmoid {
   @inline v(a: v128, p: v128, q: v128): v128 { return a; }
@@ -585,7 +669,11 @@ function unaryRowOp(op: i32, a: usize, sa: i32, o: usize, n: i32, p: f32, q: f32
       unaryRow<Exp>(false, false, a + (<usize>done << 2), sa, o + (<usize>done << 2), n - done, p, q);
       break;
     }
-    case 14: unaryRow<Log>(false, false, a, sa, o, n, p, q); break;
+    case 14: {
+      const done = sa == 1 ? logRow(a, o, n) : 0;
+      unaryRow<Log>(false, false, a + (<usize>done << 2), sa, o + (<usize>done << 2), n - done, p, q);
+      break;
+    }
     case 15: {
       const done = sa == 1 ? sigmoidRow(a, o, n) : 0;
       unaryRow<Sigmoid>(false, false, a + (<usize>done << 2), sa, o + (<usize>done << 2), n - done, p, q);

@@ -611,11 +611,12 @@ Deno.test("unary ops on special values", () => {
   same(run(tensor([1, -1, 0]).div(0)), [Infinity, -Infinity, NaN], "x / 0");
 });
 
-// exp, sigmoid and tanh run in float64 lanes in the kernels (assembly/
-// elementwise.ts), with scalar forms for row tails and strided rows: over
-// special and extreme values (overflow, subnormal results, tiny arguments
-// where tanh(x) = x) each path must match the reference, and the paths must
-// agree bit for bit. Tensors above TINY elements, so the kernels run.
+// exp, log and tanh run in float64 lanes in the kernels, sigmoid in float32
+// lanes (assembly/elementwise.ts), with scalar forms for row tails and
+// strided rows: over special and extreme values (overflow, subnormal
+// results and arguments, tiny arguments where tanh(x) = x) each path must
+// match the reference, and the paths must agree bit for bit. Tensors above
+// TINY elements, so the kernels run.
 const EXTREME = [
   NaN,
   Infinity,
@@ -649,9 +650,18 @@ const EXTREME = [
   -1e30,
   3e38,
   -3e38,
+  // for log: a subnormal, the smallest normal, both sides of sqrt(2), 1/2
+  1e-45,
+  1.1754944e-38,
+  1.4142135,
+  1.4142137,
+  0.70710677,
+  0.5,
+  2,
+  3e-8,
 ];
 
-Deno.test("exp, sigmoid, tanh: extreme values, every path the same", () => {
+Deno.test("exp, log, sigmoid, tanh: extreme values, every path the same", () => {
   const n = 4 * EXTREME.length + 3; // a vector body and a scalar tail
   const values = Float32Array.from(
     { length: n },
@@ -671,6 +681,8 @@ Deno.test("exp, sigmoid, tanh: extreme values, every path the same", () => {
   ][] = [
     ["exp", (t) => t.exp(), (x) => f(Math.exp(x)), 1],
     ["tanh", (t) => t.tanh(), (x) => Math.tanh(x), 2],
+    // log: 0, negatives, inf and NaN are set apart from the series
+    ["log", (t) => t.log(), (x) => Math.log(x), 1],
     // 0 where PyTorch's float32 1 / (1 + e^-x) is (e^-x overflows float32)
     [
       "sigmoid",
