@@ -1,25 +1,12 @@
 // Every example runs, with few steps, as a user would start it.
 import { assert, assertEquals } from "./_assert.ts";
+import { type DenoRun, runDeno } from "./support/deno_run.ts";
 import { parseXml, type XmlElement } from "./support/xml.ts";
 
 const root = new URL("../", import.meta.url);
 
-async function run(
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: root,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: dec.decode(out.stdout),
-    stderr: dec.decode(out.stderr),
-  };
+function run(args: string[]): Promise<DenoRun> {
+  return runDeno(args, { cwd: root });
 }
 
 function count(el: XmlElement, name: string): number {

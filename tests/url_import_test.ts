@@ -1,6 +1,7 @@
 // mod.ts and the examples imported over HTTP, as users do: no deno.json
 // around them, a fresh module cache, and no permission flags.
 import { assert, assertEquals } from "./_assert.ts";
+import { type DenoRun, runDeno } from "./support/deno_run.ts";
 import { serveStatic } from "./support/static_server.ts";
 
 const root = new URL("../", import.meta.url);
@@ -8,24 +9,15 @@ const root = new URL("../", import.meta.url);
 async function runFromUrl(
   path: string,
   args: string[] = [],
-): Promise<{ code: number; stdout: string; stderr: string }> {
+): Promise<DenoRun> {
   const server = serveStatic(root);
   const denoDir = await Deno.makeTempDir();
   const cwd = await Deno.makeTempDir();
   try {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", ...args, `${server.url}/${path}`],
-      env: { DENO_DIR: denoDir, NO_COLOR: "1" },
+    return await runDeno(["run", ...args, `${server.url}/${path}`], {
       cwd,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const dec = new TextDecoder();
-    return {
-      code: out.code,
-      stdout: dec.decode(out.stdout),
-      stderr: dec.decode(out.stderr),
-    };
+      env: { DENO_DIR: denoDir },
+    });
   } finally {
     await server.close();
     await Deno.remove(denoDir, { recursive: true });
