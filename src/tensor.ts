@@ -424,7 +424,7 @@ export class Tensor {
     }
     const shape = [
       ...this.#shape.slice(0, s),
-      shapeSize(this.#shape.slice(s, e + 1)),
+      shapeSize(this.#shape, s, e + 1),
       ...this.#shape.slice(e + 1),
     ];
     return this.reshape(shape);

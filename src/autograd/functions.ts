@@ -360,7 +360,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     }
     const s1 = a.ndim === 1
       ? `1x${k1}`
-      : `${shapeSize(a.shape.slice(0, -1))}x${k1}`;
+      : `${shapeSize(a.shape, 0, a.ndim - 1)}x${k1}`;
     const s2 = b.ndim === 1 ? `${k2}x1` : `${k2}x${b.shape[b.ndim - 1]}`;
     throw new RangeError(
       `mat1 and mat2 shapes cannot be multiplied (${s1} and ${s2}); shapes ${

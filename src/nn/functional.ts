@@ -64,7 +64,7 @@ export function linear(
   const [outF, inF] = weight.shape;
   const k = input.shape[input.ndim - 1];
   if (k !== inF) {
-    const rows = shapeSize(input.shape.slice(0, -1));
+    const rows = shapeSize(input.shape, 0, input.ndim - 1);
     throw new RangeError(
       `mat1 and mat2 shapes cannot be multiplied (${rows}x${k} and ${inF}x${outF})`,
     );
@@ -473,7 +473,7 @@ function classMasks(
   }
   const values = target.toFloat32Array();
   // input index of (n, c, rest) = (n * C + c) * inner + rest
-  const inner = shapeSize(shape.slice(classDim + 1));
+  const inner = shapeSize(shape, classDim + 1);
   const oneHot = new Float32Array(shapeSize(shape));
   const kept = new Float32Array(values.length);
   for (let t = 0; t < values.length; t++) {
