@@ -382,11 +382,11 @@ const EXP_K = memory.data<f64>([
 }
 
 /**
- * exp (kind 0) or tanh (2) of the first n & ~3 floats of a contiguous
+ * exp (or tanh, when `tanh`) of the first n & ~3 floats of a contiguous
  * row, as exp64 and tanh64 compute them; returns
  * how many it did (the caller finishes with the scalar forms).
  */
-@inline function expRow(kind: i32, a: usize, o: usize, n: i32): i32 {
+@inline function expRow(tanh: bool, a: usize, o: usize, n: i32): i32 {
   const lo = f64x2.splat(load<f64>(EXP_K)), hi = f64x2.splat(load<f64>(EXP_K, 8));
   const log2e = f64x2.splat(load<f64>(EXP_K, 16)), rounder = f64x2.splat(load<f64>(EXP_K, 24));
   const ln2 = f64x2.splat(load<f64>(EXP_K, 32));
@@ -399,20 +399,20 @@ const EXP_K = memory.data<f64>([
     const v = v128.load(a);
     let x0 = f64x2.promote_low_f32x4(v);
     let x1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-    if (kind == 2) {
+    if (tanh) {
       x0 = f64x2.add(f64x2.abs(x0), f64x2.abs(x0));
       x1 = f64x2.add(f64x2.abs(x1), f64x2.abs(x1));
     }
-    let e0 = expLanes(x0, kind == 2, lo, hi, log2e, rounder, ln2, c1, c0, c3, c2, c5, c4, c7, c6);
-    let e1 = expLanes(x1, kind == 2, lo, hi, log2e, rounder, ln2, c1, c0, c3, c2, c5, c4, c7, c6);
-    if (kind == 2) {
+    let e0 = expLanes(x0, tanh, lo, hi, log2e, rounder, ln2, c1, c0, c3, c2, c5, c4, c7, c6);
+    let e1 = expLanes(x1, tanh, lo, hi, log2e, rounder, ln2, c1, c0, c3, c2, c5, c4, c7, c6);
+    if (tanh) {
       // m / (m + 2), then the input's sign
       const two = f64x2.add(c0, c0);
       e0 = f64x2.div(e0, f64x2.add(e0, two));
       e1 = f64x2.div(e1, f64x2.add(e1, two));
     }
     let r = v128.shuffle<f32>(f32x4.demote_f64x2_zero(e0), f32x4.demote_f64x2_zero(e1), 0, 1, 4, 5);
-    if (kind == 2) {
+    if (tanh) {
       const sign = f32x4.splat(-0.0);
       r = v128.or(v128.andnot(r, sign), v128.and(v, sign));
     }
@@ -517,23 +517,24 @@ function logRow(a: usize, o: usize, n: i32): i32 {
 // e / (1 + e), and 1 - f for x >= 0. Measured over 2e6 values: within 2.3
 // ulps of the exact sigmoid (PyTorch's float32 steps: 2.4).
 const SIG_K = memory.data<f32>([
-  0, -1.4426950408889634, 0.693359375, -2.12194440e-4,
+  -1.4426950408889634, 0.693359375, -2.12194440e-4,
   1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2,
   1.6666665459e-1, 5.0000001201e-1, 1, 5.421010862427522e-20, 88.72283935546875,
   12582912, // 1.5 * 2^23: adding it rounds a float32 to an integer in its low bits
 ]);
+/** t's bits minus this are n + 191: 2^(n+64) as float32 bits once shifted. */
+const SIG_BIAS = memory.data<i32>([0x4b400000 - 191]);
 
 /** sigmoid of the first n & ~3 floats of a contiguous row; returns how many. */
 function sigmoidRow(a: usize, o: usize, n: i32): i32 {
-  const mlog2e = f32x4.splat(load<f32>(SIG_K, 4));
-  const ln2hi = f32x4.splat(load<f32>(SIG_K, 8)), ln2lo = f32x4.splat(load<f32>(SIG_K, 12));
-  const p0 = f32x4.splat(load<f32>(SIG_K, 16)), p1 = f32x4.splat(load<f32>(SIG_K, 20));
-  const p2 = f32x4.splat(load<f32>(SIG_K, 24)), p3 = f32x4.splat(load<f32>(SIG_K, 28));
-  const p4 = f32x4.splat(load<f32>(SIG_K, 32)), p5 = f32x4.splat(load<f32>(SIG_K, 36));
-  const one = f32x4.splat(load<f32>(SIG_K, 40)), tiny = f32x4.splat(load<f32>(SIG_K, 44));
-  const big = f32x4.splat(load<f32>(SIG_K, 48)), rounder = f32x4.splat(load<f32>(SIG_K, 52));
-  // t's bits minus these are n + 191: 2^(n+64) as float32 bits once shifted
-  const bias = i32x4.splat(0x4b400000 - 191);
+  const mlog2e = f32x4.splat(load<f32>(SIG_K));
+  const ln2hi = f32x4.splat(load<f32>(SIG_K, 4)), ln2lo = f32x4.splat(load<f32>(SIG_K, 8));
+  const p0 = f32x4.splat(load<f32>(SIG_K, 12)), p1 = f32x4.splat(load<f32>(SIG_K, 16));
+  const p2 = f32x4.splat(load<f32>(SIG_K, 20)), p3 = f32x4.splat(load<f32>(SIG_K, 24));
+  const p4 = f32x4.splat(load<f32>(SIG_K, 28)), p5 = f32x4.splat(load<f32>(SIG_K, 32));
+  const one = f32x4.splat(load<f32>(SIG_K, 36)), tiny = f32x4.splat(load<f32>(SIG_K, 40));
+  const big = f32x4.splat(load<f32>(SIG_K, 44)), rounder = f32x4.splat(load<f32>(SIG_K, 48));
+  const bias = i32x4.splat(load<i32>(SIG_BIAS));
   const end = o + (<usize>(n & ~3) << 2);
   while (o < end) {
     const v = v128.load(a);
@@ -649,6 +650,11 @@ function sigmoidRow(a: usize, o: usize, n: i32): i32 {
   }
 }
 
+/** The scalar form of Op for what a row kernel left: elements `done` on. */
+@inline function finishRow<Op>(done: i32, a: usize, sa: i32, o: usize, n: i32): void {
+  unaryRow<Op>(false, false, a + (<usize>done << 2), sa, o + (<usize>done << 2), n - done, 0, 0);
+}
+
 function unaryRowOp(op: i32, a: usize, sa: i32, o: usize, n: i32, p: f32, q: f32): void {
   switch (op) {
     case 0: unaryRow<Copy>(true, true, a, sa, o, n, p, q); break;
@@ -664,26 +670,10 @@ function unaryRowOp(op: i32, a: usize, sa: i32, o: usize, n: i32, p: f32, q: f32
     case 10: unaryRow<Clamp>(true, true, a, sa, o, n, p, q); break;
     case 11: unaryRow<Sign>(true, true, a, sa, o, n, p, q); break;
     case 12: unaryRow<Affine>(true, true, a, sa, o, n, p, q); break;
-    case 13: {
-      const done = sa == 1 ? expRow(0, a, o, n) : 0;
-      unaryRow<Exp>(false, false, a + (<usize>done << 2), sa, o + (<usize>done << 2), n - done, p, q);
-      break;
-    }
-    case 14: {
-      const done = sa == 1 ? logRow(a, o, n) : 0;
-      unaryRow<Log>(false, false, a + (<usize>done << 2), sa, o + (<usize>done << 2), n - done, p, q);
-      break;
-    }
-    case 15: {
-      const done = sa == 1 ? sigmoidRow(a, o, n) : 0;
-      unaryRow<Sigmoid>(false, false, a + (<usize>done << 2), sa, o + (<usize>done << 2), n - done, p, q);
-      break;
-    }
-    case 16: {
-      const done = sa == 1 ? expRow(2, a, o, n) : 0;
-      unaryRow<Tanh>(false, false, a + (<usize>done << 2), sa, o + (<usize>done << 2), n - done, p, q);
-      break;
-    }
+    case 13: finishRow<Exp>(sa == 1 ? expRow(false, a, o, n) : 0, a, sa, o, n); break;
+    case 14: finishRow<Log>(sa == 1 ? logRow(a, o, n) : 0, a, sa, o, n); break;
+    case 15: finishRow<Sigmoid>(sa == 1 ? sigmoidRow(a, o, n) : 0, a, sa, o, n); break;
+    case 16: finishRow<Tanh>(sa == 1 ? expRow(true, a, o, n) : 0, a, sa, o, n); break;
     case 17: unaryRow<PowS>(false, false, a, sa, o, n, p, q); break;
     case 18: unaryRow<RPowS>(false, false, a, sa, o, n, p, q); break;
     case 19: unaryRow<InRange>(true, true, a, sa, o, n, p, q); break;

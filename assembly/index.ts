@@ -5,5 +5,5 @@ export { heapBase } from "./memory";
 export { fill } from "./memory";
 export { binary, unary } from "./elementwise";
 export { reduce } from "./reduce";
-export { matmul, matmulScratchBytes } from "./matmul";
+export { matmul, matmulScratchBytes, matmulTileRows } from "./matmul";
 export { adagradStep, adamaxStep, adamStep, asgdStep, rmspropStep, rpropStep, sgdStep } from "./optim";

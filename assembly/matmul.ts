@@ -59,6 +59,11 @@ const GATHER_MAX = (A_BYTES + B_BYTES) / 4;
 /** Up to this many rows (or columns) of C, matrix-vector products win. */
 const GEMV_MAX = 3;
 
+/** Rows of the register tile: src/matmul_threads.ts cuts C into multiples of it. */
+export function matmulTileRows(): i32 {
+  return MR;
+}
+
 /** Bytes of scratch `matmul` needs: the packed A block, B panel and a tile. */
 export function matmulScratchBytes(): i32 {
   return A_BYTES + B_BYTES + TILE_BYTES;

@@ -34,8 +34,8 @@ const MIN_WORK = 1 << 22;
 const IDLE_MS = 200;
 /** Chunks per participating thread: spreads the work when a core is busy. */
 const CHUNKS_PER_THREAD = 2;
-/** Rows of the kernel's register tile (assembly/matmul.ts); chunks are multiples of it. */
-const MR = 5;
+/** Rows of the kernel's register tile; chunks are multiples of it. */
+const MR = kernels.matmulTileRows();
 
 // Worker states (one Int32 word each).
 const STARTING = 0; // spawned, not yet running its message handler

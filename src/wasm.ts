@@ -53,6 +53,7 @@ export interface Kernels {
     oi: number,
   ): void;
   matmulScratchBytes(): number;
+  matmulTileRows(): number;
   matmul(
     m: number,
     n: number,
